@@ -24,7 +24,19 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [
         { name: 'seedrandom', message: 'No seedable PRNG in src/dp.' },
         { name: 'fs', message: 'src/dp is pure; storage lives in src/dp/ledger-store.ts only.' },
+        { name: 'node:fs', message: 'src/dp is pure; storage lives in src/dp/ledger-store.ts only.' },
+        { name: 'fs/promises', message: 'src/dp is pure; storage lives in src/dp/ledger-store.ts only.' },
+        { name: 'node:fs/promises', message: 'src/dp is pure; storage lives in src/dp/ledger-store.ts only.' },
+        { name: 'better-sqlite3', message: 'src/dp is pure; storage lives in src/dp/ledger-store.ts only.' },
       ] }],
+    },
+  },
+  {
+    // The ledger's storage is the one file of src/dp allowed to touch the filesystem and SQLite (STYLE.md).
+    // Only the import restriction is relaxed; the Math.random ban above still applies to it.
+    files: ['src/dp/ledger-store.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'seedrandom', message: 'No seedable PRNG in src/dp.' }] }],
     },
   },
   {

@@ -1,0 +1,144 @@
+"""Where packs and private image folders are found, and how a chosen name becomes a path.
+
+- Packs: every folder under each `dp_hyperlora` models path (folder_paths, so extra_model_paths.yaml is
+  respected; any folder name), plus the pack bundled with the plugin.
+- Private image folders: the sub-folders of ComfyUI's input directory, plus the bundled sample set.
+A choice is a single plain folder name (or one of the bundled labels); anything with a path separator or
+a ".." is refused, so a crafted workflow cannot point the worker outside these folders."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+from .errors import DPHyperLoRAError
+
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FOLDER_NAME = "dp_hyperlora"
+BUNDLED_PACK = "reference (bundled)"
+BUNDLED_PACK_DIR = os.path.join(PLUGIN_DIR, "models", "reference")
+BUNDLED_SET = "examples/private-set (bundled)"
+BUNDLED_SET_DIR = os.path.join(PLUGIN_DIR, "examples", "private-set")
+NO_FOLDER = "(none: use the images input)"
+
+
+def register_model_folder() -> None:
+    """Registers models/dp_hyperlora with folder_paths (folder entries only, so no extension filter)."""
+    import folder_paths
+    default = os.path.join(folder_paths.models_dir, FOLDER_NAME)
+    if FOLDER_NAME not in folder_paths.folder_names_and_paths:
+        folder_paths.folder_names_and_paths[FOLDER_NAME] = ([default], set())
+    elif default not in folder_paths.folder_names_and_paths[FOLDER_NAME][0]:
+        folder_paths.folder_names_and_paths[FOLDER_NAME][0].append(default)
+
+
+def is_plain_name(name: str) -> bool:
+    """True for one path component that cannot climb out of its parent folder."""
+    return (isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
+            and "\x00" not in name and not name.startswith(".") and ":" not in name)
+
+
+def _subfolders(base: str) -> list[str]:
+    try:
+        return sorted(e.name for e in os.scandir(base) if e.is_dir() and is_plain_name(e.name))
+    except OSError:
+        return []
+
+
+def list_packs() -> list[str]:
+    """Pack names for the dropdown: the bundled pack first, then folders under every dp_hyperlora path."""
+    import folder_paths
+    names = [BUNDLED_PACK]
+    for base in folder_paths.get_folder_paths(FOLDER_NAME):
+        for n in _subfolders(base):
+            if n not in names:
+                names.append(n)
+    return names
+
+
+def list_input_folders() -> list[str]:
+    """Folder names for the dropdown: the bundled sample set, "none", then sub-folders of the input dir."""
+    import folder_paths
+    return [BUNDLED_SET, NO_FOLDER] + _subfolders(folder_paths.get_input_directory())
+
+
+def _refuse(what: str) -> DPHyperLoRAError:
+    return DPHyperLoRAError("PATH_TRAVERSAL", f"the {what} must be one plain folder name from the dropdown (no '/', '\\' or '..'); pick it from the list.")
+
+
+def resolve_pack(name: str) -> str:
+    """The absolute folder of pack `name`; PATH_TRAVERSAL or PACK_NOT_FOUND otherwise."""
+    if name == BUNDLED_PACK:
+        return BUNDLED_PACK_DIR
+    if not is_plain_name(name):
+        raise _refuse("pack")
+    import folder_paths
+    for base in folder_paths.get_folder_paths(FOLDER_NAME):
+        candidate = os.path.join(base, name)
+        if os.path.isdir(candidate):
+            return candidate
+    raise DPHyperLoRAError("PACK_NOT_FOUND", f"no pack folder named {name!r} under models/{FOLDER_NAME}; put the pack folder there (or in a path listed in extra_model_paths.yaml) and refresh.")
+
+
+def resolve_input_folder(name: str) -> str | None:
+    """The absolute private-image folder for `name`, or None for the "use the images input" choice."""
+    if name == NO_FOLDER:
+        return None
+    if name == BUNDLED_SET:
+        return BUNDLED_SET_DIR
+    if not is_plain_name(name):
+        raise _refuse("folder")
+    import folder_paths
+    path = os.path.join(folder_paths.get_input_directory(), name)
+    if not os.path.isdir(path):
+        # The folder name is the user's own widget value, but we still do not echo it (it may be telling).
+        raise DPHyperLoRAError("IMAGES_EMPTY", "the selected folder does not exist in ComfyUI's input directory any more; refresh the node and pick again.")
+    return path
+
+
+def folder_content_hash(path: str | None) -> str:
+    """SHA-256 over every file under `path` (relative names and bytes), so that ComfyUI re-runs the node
+    exactly when the folder's content changes. The hash stays in ComfyUI's cache key; it is not shown."""
+    h = hashlib.sha256()
+    if path is None:
+        return "none"
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for f in sorted(files):
+            full = os.path.join(root, f)
+            h.update(os.path.relpath(full, path).encode("utf-8", "surrogateescape") + b"\x00")
+            try:
+                with open(full, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(block)
+            except OSError:
+                h.update(b"<unreadable>")
+    return h.hexdigest()
+
+
+def file_hash(path: str) -> str:
+    """SHA-256 of one file, or "missing"."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def write_model_file(folder: str, name: str, data) -> str:
+    """Writes `data` as a new file `name` in the first path of folder_paths `folder` (never overwrites)."""
+    if folder != "loras" or not is_plain_name(name) or not name.endswith(".safetensors"):
+        raise DPHyperLoRAError("PATH_TRAVERSAL", "the worker asked for a file outside models/loras; this is a bug, please report it.")
+    import folder_paths
+    base = folder_paths.get_folder_paths(folder)[0]
+    os.makedirs(base, exist_ok=True)
+    target = os.path.join(base, name)
+    if os.path.exists(target):
+        with open(target, "rb") as fh:
+            if fh.read() == bytes(data):
+                return target  # same content-addressed file already there
+        raise DPHyperLoRAError("OUTPUT_EXISTS", f"models/loras/{name} exists with other content; delete or rename it.")
+    tmp = f"{target}.tmp-{os.getpid()}"
+    with open(tmp, "xb") as fh:
+        fh.write(data)
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,142 @@
+"""Python-side values that cross the bridge (src/worker/values.ts is the TypeScript side).
+
+- IMAGE: float32 [B, H, W, 3] in 0..1 here, uint8 on the wire (what the worker needs; 4× fewer bytes).
+- LORA_MODEL: a plain dict of tensors (the core type), as a dict subclass that also carries the DP metadata.
+- DP_EMBEDDINGS: an opaque handle; the data stays in the worker, and the handle's repr says only that.
+- DP_PACK, DP_DATASET_EMBEDDING: public JSON values.
+- MODEL / CLIP: described to the worker by their weights' names and shapes, never sent."""
+from __future__ import annotations
+
+from .errors import DPHyperLoRAError
+from .frames import encode_frames
+
+DTYPE_BYTES = {"uint8": 1, "float32": 4, "float16": 2}
+
+
+class LoraTensors(dict):
+    """LORA_MODEL: a dict[str, Tensor] usable by core nodes, plus the DP metadata of its release."""
+
+    def __init__(self, tensors, metadata=None):
+        super().__init__(tensors)
+        self.dp_metadata = dict(metadata or {})
+
+
+class OpaqueHandle:
+    """A reference to data that stays in the worker. `replay` re-creates it if the worker lost it."""
+
+    def __init__(self, type_name: str, handle: str, replay=None):
+        self.type_name = type_name
+        self.handle = handle
+        self.replay = replay
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}: opaque; the data stays in the DP HyperLoRA worker>"
+
+    __str__ = __repr__
+
+
+class FrameSink:
+    """Collects the binary frames of one outgoing message."""
+
+    def __init__(self, call_id: str):
+        self.call_id = call_id
+        self.frames: list[bytes] = []
+        self._next = 0
+
+    def add(self, tensor, dtype: str) -> dict:
+        import torch
+        want = {"uint8": torch.uint8, "float32": torch.float32, "float16": torch.float16}[dtype]
+        t = tensor.detach().to("cpu", want).contiguous()
+        ref = f"p{self._next}"
+        self._next += 1
+        self.frames.extend(encode_frames(self.call_id, ref, t.numpy() if t.dim() > 0 else t.reshape(1).numpy()))
+        return {"ref": ref, "dtype": dtype, "shape": list(t.shape)}
+
+
+def image_to_uint8(image):
+    """IMAGE float [B,H,W,C] in 0..1 → uint8, rounding to nearest (the worker's pixel identity uses the same)."""
+    import torch
+    if not isinstance(image, torch.Tensor) or image.dim() != 4:
+        raise DPHyperLoRAError("INVALID_INPUT_DATA", "the images input must be an IMAGE batch [B, H, W, C]; connect a Load Image (or similar) node.")
+    return image.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8)
+
+
+def describe_model(obj, attr: str) -> dict:
+    """MODEL/CLIP → {weight name: shape} for the weights a LoRA could target (never the weights)."""
+    inner = getattr(obj, attr, None)
+    if inner is None:
+        raise DPHyperLoRAError("INVALID_INPUT_DATA", f"the connected input is not a ComfyUI {'MODEL' if attr == 'model' else 'CLIP'} object.")
+    return {k: list(v.shape) for k, v in inner.state_dict().items() if getattr(v, "dim", lambda: 0)() >= 2}
+
+
+def encode_input(spec: dict, value, sink: FrameSink, resolved) -> dict:
+    """One input → its wire value. `resolved` is the path a CHOICE input resolved to."""
+    kind = spec["kind"]
+    if value is None:
+        return {"kind": "none"}
+    if kind == "CHOICE":
+        return {"kind": "json", "value": {"name": value, "path": resolved}}
+    if kind != "SOCKET":
+        return {"kind": "json", "value": value}
+    t = spec["type"]
+    if t == "IMAGE":
+        return {"kind": "tensor", "tensor": sink.add(image_to_uint8(value), "uint8")}
+    if t == "MODEL":
+        return {"kind": "model", "targets": describe_model(value, "model")}
+    if t == "CLIP":
+        return {"kind": "model", "targets": describe_model(value, "cond_stage_model")}
+    if t == "LORA_MODEL":
+        if not isinstance(value, dict):
+            raise DPHyperLoRAError("INVALID_INPUT_DATA", "the lora input must be a LORA_MODEL (a dict of tensors).")
+        tensors = {k: sink.add(v, "float16" if str(v.dtype) == "torch.float16" else "float32") for k, v in value.items()}
+        return {"kind": "tensors", "tensors": tensors, "metadata": dict(getattr(value, "dp_metadata", {}))}
+    if isinstance(value, OpaqueHandle):
+        return {"kind": "handle", "type": value.type_name, "handle": value.handle}
+    return {"kind": "json", "value": value}
+
+
+def _tensor(ref: dict, blobs: dict):
+    import torch
+    dt = {"uint8": torch.uint8, "float32": torch.float32, "float16": torch.float16}[ref["dtype"]]
+    buf = blobs[ref["ref"]]
+    if len(buf) == 0:
+        return torch.zeros(ref["shape"], dtype=dt)
+    return torch.frombuffer(buf, dtype=dt).reshape(ref["shape"])
+
+
+def decode_output(out_type: str, wire: dict, blobs: dict, replay=None):
+    """One wire output → the Python value ComfyUI passes on."""
+    kind = wire["kind"]
+    if kind == "none":
+        return None
+    if kind == "json":
+        return wire["value"]
+    if kind == "handle":
+        return OpaqueHandle(wire["type"], wire["handle"], replay)
+    if kind == "tensor":
+        t = _tensor(wire["tensor"], blobs)
+        if out_type == "IMAGE":
+            return t.float().div_(255.0)
+        return t
+    if kind == "tensors":
+        return LoraTensors({k: _tensor(r, blobs).float() for k, r in wire["tensors"].items()}, wire.get("metadata"))
+    raise DPHyperLoRAError("PROTOCOL", f"the worker sent an output of kind {kind!r} that the bridge does not know; reinstall the plugin.")
+
+
+def tensor_refs(message: dict) -> list[dict]:
+    """Every tensor reference in a result message (outputs and files)."""
+    refs = []
+    for w in message.get("outputs", {}).values():
+        if w.get("kind") == "tensor":
+            refs.append(w["tensor"])
+        elif w.get("kind") == "tensors":
+            refs.extend(w["tensors"].values())
+    refs.extend(f["data"] for f in message.get("files", []))
+    return refs
+
+
+def byte_size(ref: dict) -> int:
+    n = DTYPE_BYTES[ref["dtype"]]
+    for d in ref["shape"]:
+        n *= d
+    return n

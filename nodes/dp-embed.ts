@@ -1,0 +1,90 @@
+/**
+ * DP Embed: brings a private image set into the worker and returns an opaque handle. The images never enter
+ * ComfyUI's graph when they come from a folder, and their embeddings are never stored anywhere: Noisy
+ * Aggregate streams them through the pack's encoder, clips each one to C and adds them up right before the
+ * one noisy release. The handle is 128 random bits; it reveals nothing about the set, not even its size.
+ */
+import { z } from 'zod';
+import { DpHyperLoraError } from '../src/errors.js';
+import type { DecodedImage } from '../src/pack/preprocess.js';
+import { resolveImageInput, type ImageInput } from '../src/pack/image-source.js';
+import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
+import { optionalTensor, readJsonInputs } from '../src/worker/inputs.js';
+import { workerPack } from '../src/worker/resources.js';
+import { choiceValueSchema, packValueSchema } from '../src/worker/socket-values.js';
+import type { Tensor } from '../src/worker/values.js';
+
+/** The handle type name (also the socket type). */
+export const EMBEDDINGS_HANDLE = 'DP_EMBEDDINGS';
+
+/** What the worker keeps behind a DP_EMBEDDINGS handle. */
+export interface PrivateSet {
+  readonly pack: z.infer<typeof packValueSchema>;
+  readonly images: ImageInput;
+}
+
+const ID = 'DPHyperLoRA_Embed';
+
+/** IMAGE uint8 [B, H, W, C] → decoded RGB images (views, no copies for RGB). */
+function imagesFromTensor(t: Tensor): DecodedImage[] {
+  const [count, height, width, channels] = t.shape;
+  if (t.dtype !== 'uint8' || t.shape.length !== 4 || count === undefined || height === undefined || width === undefined || channels === undefined) {
+    throw new DpHyperLoraError('INVALID_INPUT_DATA', `${ID}: images must be an IMAGE batch [B, H, W, C].`);
+  }
+  if (channels !== 3) {
+    throw new DpHyperLoraError('INVALID_INPUT_DATA', `${ID}: images must have 3 colour channels (RGB), got ${channels}; remove the alpha channel or convert to RGB first.`);
+  }
+  const size = height * width * 3;
+  return Array.from({ length: count }, (_, i) => ({ rgb: t.data.subarray(i * size, (i + 1) * size), width, height }));
+}
+
+/** DP Embed. */
+export const dpEmbed: NodeDefinition = {
+  id: ID,
+  displayName: 'DP Embed',
+  category: NODE_CATEGORY,
+  description:
+    'Takes the private image set, from a folder in ComfyUI\'s input directory (read by the worker, so the images never enter the graph) '
+    + 'or from an IMAGE batch, and returns an opaque handle. Nothing about the set (not even its size) leaves the worker; '
+    + 'the embeddings are computed, clipped and summed inside Noisy Aggregate, right before the one noisy release.',
+  inputs: [
+    { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The pack whose encoder embeds the images (from Load DP Hypernetwork).' },
+    {
+      kind: 'CHOICE', name: 'folder', source: 'input_folders', default: 'examples/private-set (bundled)',
+      tooltip: 'A folder of private images inside ComfyUI\'s input directory, read only by the worker; choose "(none: use the images input)" to use the images socket instead.',
+    },
+    {
+      kind: 'COMBO', name: 'on_unreadable', options: ['fail', 'skip'], default: 'fail',
+      tooltip: 'What to do with files in the folder that are not readable images: fail the run (nothing is spent) or skip them (they are counted, never named).',
+    },
+    {
+      kind: 'SOCKET', name: 'images', type: 'IMAGE', optional: true,
+      tooltip: 'Private images as an IMAGE batch; used only when folder is "(none: use the images input)".',
+    },
+  ],
+  outputs: [{ name: 'DP_EMBEDDINGS', type: 'DP_EMBEDDINGS', tooltip: 'An opaque handle to the private set inside the worker; connect it to Noisy Aggregate.' }],
+  host: { cacheKey: { kind: 'folder_content', input: 'folder' } },
+
+  async execute(inputs, ctx) {
+    const v = readJsonInputs(ID, inputs, {
+      pack: packValueSchema, folder: choiceValueSchema, on_unreadable: z.enum(['fail', 'skip']),
+    });
+    const tensor = optionalTensor(ID, inputs, 'images');
+    if (v.folder.path !== null && tensor !== undefined) {
+      throw new DpHyperLoraError('INVALID_ARGUMENT', `${ID}: both a folder and an images input are given; choose one: set folder to "(none: use the images input)" or disconnect images.`);
+    }
+    let images: ImageInput;
+    if (v.folder.path !== null) images = { kind: 'folder', dir: v.folder.path, onUnreadable: v.on_unreadable };
+    else if (tensor !== undefined) images = { kind: 'decoded', images: imagesFromTensor(tensor) };
+    else throw new DpHyperLoraError('IMAGES_EMPTY', `${ID}: no private images: choose a folder or connect the images input.`);
+    await workerPack(v.pack, ctx.settings);
+    // Lists and checks the folder now (unreadable policy, empty folder) so that problems show on this node.
+    await resolveImageInput(images, ctx.signal);
+    const set: PrivateSet = { pack: v.pack, images };
+    const handle = ctx.handles.put(EMBEDDINGS_HANDLE, set);
+    return {
+      outputs: { DP_EMBEDDINGS: { kind: 'handle', type: EMBEDDINGS_HANDLE, handle } },
+      ui: { text: ['private set held in the worker (its size stays private)'] },
+    };
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * Hypernetwork LoRA: the DP dataset embedding (public) → the pack's hypernetwork → LoRA tensors in the base
+ * model's kohya key layout, with the release's DP metadata. Post-processing of a DP output: no budget.
+ * The bridge applies the LoRA to MODEL/CLIP through ComfyUI's own loader (comfy.sd.load_lora_for_models).
+ */
+import { z } from 'zod';
+import { DpHyperLoraError } from '../src/errors.js';
+import { assembleLora, detectBaseModel, metadataToHeader } from '../src/lora/index.js';
+import { runHypernet } from '../src/pack/hypernet.js';
+import { packLayout } from '../src/pack/layout-check.js';
+import type { Pack } from '../src/pack/manifest.js';
+import { SessionFactory } from '../src/pack/sessions.js';
+import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
+import { modelInput, readJsonInputs } from '../src/worker/inputs.js';
+import { workerPack } from '../src/worker/resources.js';
+import { fmt } from './noisy-aggregate.js';
+import { datasetEmbeddingSchema, packValueSchema } from '../src/worker/socket-values.js';
+import type { Tensor } from '../src/worker/values.js';
+
+const ID = 'DPHyperLoRA_HypernetworkLoRA';
+
+/** Refuses a LoRA whose pack does not fit the connected MODEL (detected from the model's weight names). */
+export function checkBase(pack: Pack, model: ReadonlyMap<string, readonly number[]> | undefined): void {
+  if (model === undefined) return;
+  const target = pack.manifest.target;
+  if (target !== 'sd15' && target !== 'sdxl') {
+    throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+      `${ID}: pack ${pack.manifest.id} targets its own ${target} model, not a Stable Diffusion MODEL; disconnect model (and clip) and use DP Reference Sampler, or load an sd15/sdxl pack.`);
+  }
+  const found = detectBaseModel(model.keys(), model);
+  if (found.base !== target) {
+    throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+      `${ID}: pack ${pack.manifest.id} makes ${target} LoRAs but the connected MODEL is ${found.base === 'unknown' ? 'not recognised as sd15 or sdxl' : found.base} (${found.reason}); load a matching checkpoint or a pack for this base.`);
+  }
+}
+
+/** Hypernetwork LoRA. */
+export const hypernetworkLora: NodeDefinition = {
+  id: ID,
+  displayName: 'Hypernetwork LoRA',
+  category: NODE_CATEGORY,
+  description:
+    'Turns the DP dataset embedding into a LoRA with the pack\'s hypernetwork (one forward pass, no training, no extra privacy cost) '
+    + 'and applies it to MODEL/CLIP when connected. Outputs the patched MODEL and CLIP and the LoRA itself (LORA_MODEL) for Save DP LoRA '
+    + 'or DP Reference Sampler. A pack made for another base model is refused.',
+  inputs: [
+    { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The same pack that embedded the set (from Load DP Hypernetwork).' },
+    { kind: 'SOCKET', name: 'dataset_embedding', type: 'DP_DATASET_EMBEDDING', tooltip: 'The DP dataset embedding from Noisy Aggregate.' },
+    { kind: 'FLOAT', name: 'strength_model', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the MODEL (1 = as trained).' },
+    { kind: 'FLOAT', name: 'strength_clip', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the CLIP (1 = as trained).' },
+    { kind: 'SOCKET', name: 'model', type: 'MODEL', optional: true, tooltip: 'Optional base MODEL to patch; it must match the pack\'s target (sd15 or sdxl).' },
+    { kind: 'SOCKET', name: 'clip', type: 'CLIP', optional: true, tooltip: 'Optional CLIP to patch (only used when the pack has text-encoder LoRA keys).' },
+  ],
+  outputs: [
+    { name: 'MODEL', type: 'MODEL', tooltip: 'The MODEL with the DP LoRA applied (empty when no model is connected).' },
+    { name: 'CLIP', type: 'CLIP', tooltip: 'The CLIP with the DP LoRA applied (empty when no clip is connected).' },
+    { name: 'LORA_MODEL', type: 'LORA_MODEL', tooltip: 'The DP LoRA as tensors, with its DP metadata: for Save DP LoRA or DP Reference Sampler.' },
+  ],
+  host: {
+    describeModels: true,
+    applyLora: {
+      modelInput: 'model', clipInput: 'clip', strengthModelInput: 'strength_model', strengthClipInput: 'strength_clip',
+      loraOutput: 'LORA_MODEL', modelOutput: 'MODEL', clipOutput: 'CLIP',
+    },
+  },
+
+  async execute(inputs, ctx) {
+    const v = readJsonInputs(ID, inputs, { pack: packValueSchema, dataset_embedding: datasetEmbeddingSchema, strength_model: z.number(), strength_clip: z.number() });
+    const pack = await workerPack(v.pack, ctx.settings);
+    const m = pack.manifest;
+    const meta = v.dataset_embedding.metadata;
+    if (meta.packId !== m.id || meta.packVersion !== m.version) {
+      throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+        `${ID}: the dataset embedding was released for pack ${meta.packId} ${meta.packVersion} but this node has ${m.id} ${m.version}; connect the same Load DP Hypernetwork to DP Embed and here.`);
+    }
+    checkBase(pack, modelInput(inputs, 'model'));
+    const session = await new SessionFactory('auto').open(pack.filePath(m.hypernet.file), m.hypernet.file);
+    const outputs = await runHypernet(session, m.hypernet.inputName, Float32Array.from(v.dataset_embedding.embedding)).finally(() => session.release());
+    const tensors: Record<string, Tensor> = {};
+    for (const t of assembleLora({ outputs, layout: packLayout(m), rank: m.lora.rank, alpha: m.lora.alpha })) {
+      tensors[t.name] = { dtype: 'float32', shape: t.shape, data: new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength) };
+    }
+    return {
+      outputs: { MODEL: { kind: 'none' }, CLIP: { kind: 'none' }, LORA_MODEL: { kind: 'tensors', tensors, metadata: metadataToHeader(meta) } },
+      ui: { text: [`LoRA ${m.lora.layout} · ${m.lora.modules.length} modules · rank ${m.lora.rank} · ε = ${fmt(meta.epsilon)}, δ = ${fmt(meta.delta)} (${meta.relation})`] },
+    };
+  },
+};

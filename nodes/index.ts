@@ -1,0 +1,13 @@
+/** Every graph node of dp-hyperlora, in menu order. The node manifest (nodes/manifest.json) is built from this list. */
+import type { NodeDefinition } from '../src/worker/node-definition.js';
+import { dpEmbed } from './dp-embed.js';
+import { dpReferenceSampler } from './dp-reference-sampler.js';
+import { hypernetworkLora } from './hypernetwork-lora.js';
+import { loadDpHypernetwork } from './load-dp-hypernetwork.js';
+import { noisyAggregate } from './noisy-aggregate.js';
+import { saveDpLora } from './save-dp-lora.js';
+
+/** All nodes. */
+export const ALL_NODES: readonly NodeDefinition[] = [
+  loadDpHypernetwork, dpEmbed, noisyAggregate, hypernetworkLora, saveDpLora, dpReferenceSampler,
+];

@@ -1,0 +1,75 @@
+/**
+ * Writes the example workflows: example_workflows/<name>.json (UI format, listed by ComfyUI's template browser)
+ * and example_workflows/api/<name>.json (the API-format twin, for /prompt and `dp-hyperlora batch`). The UI
+ * files are built from the compact descriptions below; each twin is converted from its UI file with
+ * src/comfy's uiToApi. test/workflows/workflows.test.ts validates what is committed.
+ *   node --import tsx scripts/make-workflows.ts
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ALL_NODES } from '../nodes/index.js';
+import { ObjectInfo } from '../src/comfy/object-info.js';
+import { uiToApi } from '../src/comfy/ui-to-api.js';
+import { UiWorkflow } from '../src/comfy/workflow-ui.js';
+import { nodeObjectInfo, type ObjectInfoNode } from '../src/worker/object-info.js';
+import { EXAMPLE_CHOICES, WORKFLOWS, type WorkflowSpec } from './workflow-specs.js';
+
+const root = new URL('..', import.meta.url);
+const core = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.core.json', root), 'utf8')));
+const info: Record<string, ObjectInfoNode | ObjectInfo[string]> = { ...core };
+for (const n of ALL_NODES) info[n.id] = nodeObjectInfo(n, EXAMPLE_CHOICES);
+
+function socketType(type: string, input: string): string {
+  const def = info[type];
+  const spec = def?.input.required?.[input] ?? def?.input.optional?.[input];
+  if (spec === undefined || Array.isArray(spec[0])) throw new Error(`${type}.${input} is not a socket input`);
+  return String(spec[0]);
+}
+
+/** Builds one UI-format (version 0.4) workflow from its compact description. */
+export function buildUi(spec: WorkflowSpec): Record<string, unknown> {
+  const links: [number, number, number, number, number, string][] = [];
+  const outLinks = new Map<string, number[]>();
+  const nodes = spec.nodes.map((n, order) => {
+    const def = info[n.type];
+    const inputs = Object.entries(n.links ?? {}).map(([name, [from, slot]]) => {
+      const type = socketType(n.type, name);
+      const id = links.length + 1;
+      links.push([id, from, slot, n.id, -1, type]);
+      outLinks.set(`${from}:${slot}`, [...(outLinks.get(`${from}:${slot}`) ?? []), id]);
+      return { name, type, link: id };
+    });
+    inputs.forEach((input, slot) => { const l = links[input.link - 1]; if (l) l[4] = slot; });
+    return { n, def, inputs, order };
+  });
+  return {
+    last_node_id: Math.max(...spec.nodes.map((n) => n.id)),
+    last_link_id: links.length,
+    nodes: nodes.map(({ n, def, inputs, order }) => ({
+      id: n.id, type: n.type, pos: n.pos, size: n.size ?? [320, 130], flags: {}, order, mode: 0,
+      ...(n.title ? { title: n.title } : {}),
+      ...(n.color ? { color: n.color, bgcolor: n.color } : {}),
+      inputs,
+      outputs: (def?.output ?? []).map((type, slot) => ({
+        name: def?.output_name?.[slot] ?? String(type), type, links: outLinks.get(`${n.id}:${slot}`) ?? [], slot_index: slot,
+      })),
+      properties: { 'Node name for S&R': n.type, ...(n.type.startsWith('DPHyperLoRA_') ? { cnr_id: 'dp-hyperlora', ver: '0.1.0' } : {}) },
+      widgets_values: n.widgets,
+    })),
+    links,
+    groups: [],
+    config: {},
+    extra: { ds: { scale: 0.8, offset: [0, 0] }, info: { description: spec.description } },
+    version: 0.4,
+  };
+}
+
+const dir = fileURLToPath(new URL('example_workflows/', root));
+mkdirSync(`${dir}api`, { recursive: true });
+for (const spec of WORKFLOWS) {
+  const ui = buildUi(spec);
+  const api = uiToApi(UiWorkflow.parse(ui), ObjectInfo.parse(info));
+  writeFileSync(`${dir}${spec.name}.json`, `${JSON.stringify(ui, null, 2)}\n`);
+  writeFileSync(`${dir}api/${spec.name}.json`, `${JSON.stringify(api, null, 2)}\n`);
+  process.stdout.write(`wrote example_workflows/${spec.name}.json and api/${spec.name}.json\n`);
+}

@@ -1,0 +1,143 @@
+/**
+ * `dp-hyperlora demo`: the main job on the bundled defaults, with nothing else needed. The bundled example
+ * private set → a DP LoRA for the bundled reference pack (its own tiny Fashion-MNIST diffusion model) → samples
+ * of the base model beside samples with the LoRA, and the FID of each against the example set's reference images.
+ *
+ * The demo charges its own ledger inside the output folder by default, never the user's real ledger, so running it
+ * spends nothing that matters; a rerun with the same --release reuses the stored release for free.
+ */
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DpHyperLoraError } from '../errors.js';
+import { openLedger } from '../dp/ledger.js';
+import { checkOutputPath, writeFileAtomic } from '../pack/atomic-write.js';
+import { bundledExampleSetDir, bundledReferencePackDir } from '../pack/bundled.js';
+import { evaluateLora, requireSampler } from '../pack/evaluate.js';
+import { loadPack } from '../pack/manifest.js';
+import { makeDpLora, type DpLoraReport } from '../pack/personalise.js';
+import { sampleGridPng } from '../pack/sample-grid.js';
+import { SessionFactory } from '../pack/sessions.js';
+import type { RegisterCommand } from './commands.js';
+import { localDisplay } from './local-display.js';
+import { emit } from './output.js';
+import { addPrivacyOptions, describeOptionIssues, resolvePrivacyOptions } from './privacy-options.js';
+
+const demoOptionsSchema = z.object({
+  out: z.string().min(1),
+  samples: z.string().regex(/^\d+$/, '--samples must be a whole number').transform(Number).pipe(z.number().int().min(2, '--samples must be at least 2 (FID needs two)').max(4096)),
+  steps: z.string().regex(/^\d+$/, '--steps must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
+  images: z.string().min(1).optional(),
+  reference: z.string().min(1).optional(),
+  force: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+/** The example set's private images and reference images: `images/` and `reference/` when present, else the folder. */
+export function exampleFolders(root: string): { images: string; reference: string } {
+  const images = existsSync(join(root, 'images')) ? join(root, 'images') : root;
+  const reference = existsSync(join(root, 'reference')) ? join(root, 'reference') : images;
+  return { images, reference };
+}
+
+/** What demo prints with --json and writes as report.json. */
+export interface DemoReport {
+  readonly notice: string;
+  readonly outputs: { readonly lora: string; readonly samples: string; readonly report: string };
+  readonly personalisation: DpLoraReport;
+  readonly evaluation: {
+    readonly referenceImages: number;
+    readonly samplesPerSide: number;
+    readonly steps: number;
+    readonly fidBase: number;
+    readonly fidLora: number;
+    readonly fidRatio: number;
+    readonly classKlBase?: number;
+    readonly classKlLora?: number;
+    readonly samplingMs: number;
+  };
+  readonly totalMs: number;
+}
+
+function human(r: DemoReport): string {
+  const e = r.evaluation;
+  const p = r.personalisation;
+  return [
+    `wrote ${r.outputs.lora}, ${r.outputs.samples} (left: base model, right: with the DP LoRA) and ${r.outputs.report}`,
+    `DP LoRA at (ε=${p.privacy.epsilon.toPrecision(4)}, δ=${p.privacy.delta}) under ${p.privacy.relation}; demo ledger ${p.ledger.path} ` +
+      `(${p.ledger.charged ? 'charged' : 'repeat of a stored release: nothing charged'})`,
+    `FID against the reference images (${e.referenceImages}): base ${e.fidBase.toFixed(2)}, with DP LoRA ${e.fidLora.toFixed(2)} (ratio ${e.fidRatio.toFixed(3)})` +
+      (e.classKlBase !== undefined && e.classKlLora !== undefined ? `; class KL base ${e.classKlBase.toFixed(3)}, with LoRA ${e.classKlLora.toFixed(3)}` : ''),
+    `${(r.totalMs / 1000).toFixed(1)} s on ${p.provider.used}`,
+  ].join('\n');
+}
+
+/** Registers `demo`. */
+export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
+  const cmd = program.command('demo')
+    .description('Run the main job on the bundled example set and reference pack: DP LoRA, sample grid and FID report.')
+    .option('--out <dir>', 'output folder (created)', 'dp-hyperlora-demo')
+    .option('--samples <n>', 'samples per side (base and LoRA) for the grid and FID', '64')
+    .option('--steps <n>', 'DDIM steps (default: the pack\'s defaultSteps)')
+    .option('--images <dir>', 'private images (default: the bundled example set)')
+    .option('--reference <dir>', 'reference images for FID (default: the example set\'s reference images)');
+  addPrivacyOptions(cmd, { epsilon: '1', delta: '1e-5' })
+    .option('--force', 'replace existing outputs in --out')
+    .option('--json', 'print the report as one JSON object on stdout')
+    .action(async (raw: Record<string, unknown>) => {
+      const t0 = performance.now();
+      const privacy = resolvePrivacyOptions(raw);
+      const parsed = demoOptionsSchema.safeParse(raw);
+      if (!parsed.success) throw new DpHyperLoraError('INVALID_ARGUMENT', `${describeOptionIssues(parsed.error)}.`);
+      const o = parsed.data;
+      const outDir = resolve(o.out);
+      await mkdir(outDir, { recursive: true });
+      const paths = { lora: join(outDir, 'lora.safetensors'), samples: join(outDir, 'samples.png'), report: join(outDir, 'report.json') };
+      for (const p of Object.values(paths)) await checkOutputPath(p, o.force);
+      const example = exampleFolders(bundledExampleSetDir());
+      const images = o.images ?? example.images;
+      const reference = o.reference ?? example.reference;
+      const ledgerPath = privacy.ledgerPath ?? join(outDir, 'ledger.sqlite');
+      const display = localDisplay({ quiet: o.json });
+      if (privacy.ledgerPath === undefined) process.stderr.write(`dp-hyperlora: the demo uses its own ledger, ${ledgerPath}, not your real one.\n`);
+      const pack = await loadPack(bundledReferencePackDir());
+      requireSampler(pack);
+      const ledger = openLedger(ledgerPath);
+      try {
+        const made = await makeDpLora({
+          images: { kind: 'folder', dir: images }, pack, epsilon: privacy.epsilon, delta: privacy.delta, relation: privacy.relation,
+          releaseNumber: privacy.releaseNumber, ledger, provider: privacy.provider, onListing: display.onListing,
+          onUnreadableFile: display.onUnreadableFile, onProgress: display.onProgress, onWarning: display.onWarning,
+        });
+        display.stop();
+        const ev = await evaluateLora({
+          pack, sessions: new SessionFactory(privacy.provider), factors: made.factors, referenceDir: reference, samples: o.samples,
+          ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: 0,
+        });
+        const grid = await sampleGridPng(ev.baseSamples, ev.loraSamples, { columns: Math.ceil(Math.sqrt(o.samples)) });
+        const report: DemoReport = {
+          notice: 'The demo personalises on the bundled example images (public Fashion-MNIST test images standing in for a private set) and charges a ledger of its own. FID here reads the example reference images directly, which is fine because they are public.',
+          outputs: paths,
+          personalisation: made.report,
+          evaluation: {
+            referenceImages: ev.referenceCount, samplesPerSide: ev.samples, steps: ev.steps, fidBase: ev.base.fid, fidLora: ev.lora.fid,
+            fidRatio: ev.lora.fid / ev.base.fid,
+            ...(ev.base.classKl !== undefined ? { classKlBase: ev.base.classKl } : {}),
+            ...(ev.lora.classKl !== undefined ? { classKlLora: ev.lora.classKl } : {}),
+            samplingMs: ev.samplingMs,
+          },
+          totalMs: performance.now() - t0,
+        };
+        await writeFileAtomic(paths.lora, made.lora, o.force);
+        await writeFileAtomic(paths.samples, grid, o.force);
+        await writeFileAtomic(paths.report, `${JSON.stringify(report, null, 2)}\n`, o.force);
+        emit(o.json, report, human);
+        setStatus(0);
+      } finally {
+        display.stop();
+        ledger.close();
+      }
+    });
+};

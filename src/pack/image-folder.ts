@@ -1,0 +1,66 @@
+/**
+ * Lists a private image folder so that no file goes unaccounted for. Every entry ends in exactly one bucket:
+ * a candidate image (every regular, non-hidden file: decoded later, and counted as unreadable if that fails),
+ * a hidden file (name starting with ".", e.g. .DS_Store: counted, never opened), or a sub-folder (counted, not
+ * entered). Listing reads names only; files are opened once, by the streamed decoder, so that a 10,000-image
+ * folder costs one decode per image and nothing more.
+ *
+ * Privacy: the file names are private. They are returned to the caller only so that the local CLI can print
+ * them on the user's own terminal (stderr); library code never puts them into messages, logs, reports or
+ * LoRA metadata, which carry counts only.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DpHyperLoraError } from '../errors.js';
+
+/** What to do with files that cannot be decoded: skip them (counted) or fail the run before any budget is spent. */
+export type OnUnreadable = 'skip' | 'fail';
+
+/** The accounting of one folder. Counts are safe to report; names are for the user's own terminal only. */
+export interface FolderListing {
+  /** Absolute paths of the candidate image files (regular, not hidden), sorted by name. */
+  readonly imagePaths: readonly string[];
+  readonly hiddenFiles: readonly string[];
+  readonly subfolders: readonly string[];
+}
+
+/** Counts only: what reports and metadata may carry. */
+export interface FolderCounts {
+  readonly hiddenFiles: number;
+  readonly subfolders: number;
+}
+
+/** The counts of a listing (no names). */
+export function folderCounts(l: FolderListing): FolderCounts {
+  return { hiddenFiles: l.hiddenFiles.length, subfolders: l.subfolders.length };
+}
+
+/**
+ * Lists `dir` (names only). Throws INVALID_ARGUMENT when `dir` is not a readable folder and IMAGES_EMPTY when it
+ * holds no candidate file at all.
+ */
+export async function listImageFolder(dir: string): Promise<FolderListing> {
+  const abs = resolve(dir);
+  let entries;
+  try {
+    entries = await readdir(abs, { withFileTypes: true });
+  } catch (e) {
+    throw new DpHyperLoraError('INVALID_ARGUMENT',
+      `--images must be a readable folder of images, but it could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path.`, { cause: e });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const hiddenFiles = entries.filter((e) => e.name.startsWith('.')).map((e) => e.name);
+  const visible = entries.filter((e) => !e.name.startsWith('.'));
+  const subfolders = visible.filter((e) => e.isDirectory()).map((e) => e.name);
+  const files = visible.filter((e) => !e.isDirectory()).map((e) => e.name);
+  if (files.length === 0) {
+    const other = [hiddenFiles.length > 0 ? `${hiddenFiles.length} hidden file(s)` : '', subfolders.length > 0 ? `${subfolders.length} sub-folder(s), not searched` : '']
+      .filter((x) => x !== '').join(', ');
+    throw new DpHyperLoraError('IMAGES_EMPTY',
+      `the image folder holds no image files${other !== '' ? ` (only ${other})` : ''}; put the private images (PNG, JPEG, WebP, TIFF, GIF, AVIF) directly in it.`,
+      { details: { hiddenFiles: hiddenFiles.length, subfolders: subfolders.length } });
+  }
+  const imagePaths = files.map((name) => join(abs, name));
+  return { imagePaths, hiddenFiles, subfolders };
+}
+

@@ -1,0 +1,93 @@
+/**
+ * The worker's side of the bridge connection: a WebSocket client that authenticates with a bearer token,
+ * says hello, and hands messages to the node host. A spawned local worker exits when the connection closes
+ * (the bridge starts a fresh one on the next execution); a remote worker reconnects with backoff.
+ */
+import WebSocket from 'ws';
+import { DpHyperLoraError } from '../errors.js';
+import { logger } from '../log/logger.js';
+import { VERSION } from '../version.js';
+import type { NodeHost } from './node-host.js';
+import { bridgeMessageSchema, describeIssues, PROTOCOL_VERSION, type WorkerMessage } from './protocol.js';
+
+const log = logger('worker');
+
+/** Options of one worker connection loop. */
+export interface ConnectOptions {
+  /** ws://HOST:PORT/dp_hyperlora/worker */
+  readonly url: string;
+  readonly token: string;
+  readonly host: NodeHost;
+  /** Reconnect after a lost connection (remote workers); a spawned worker runs once. */
+  readonly reconnect: boolean;
+  /** Stops the loop (tests, SIGINT). */
+  readonly signal?: AbortSignal;
+}
+
+/** The largest WebSocket message accepted: one tensor chunk plus headroom. */
+const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+/** Connects once and serves until the connection closes. Resolves with the close code. */
+export function connectOnce(o: ConnectOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(o.url, { headers: { Authorization: `Bearer ${o.token}` }, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+    let welcomed = false;
+    const transport = {
+      sendText: (m: WorkerMessage) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); },
+      sendBinary: (frame: Buffer) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true }); },
+    };
+    const onAbort = (): void => ws.close(1000, 'worker stopping');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    ws.on('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      ws.terminate();
+      reject(status === 401 || status === 403
+        ? new DpHyperLoraError('AUTH_FAILED', `the bridge at ${o.url} refused this worker's token (HTTP ${status}); pass the token file the bridge wrote (--token-file) or let ComfyUI start the worker itself.`)
+        : new DpHyperLoraError('WORKER_UNAVAILABLE', `the bridge at ${o.url} answered HTTP ${status} instead of a WebSocket; check the URL (it ends in /dp_hyperlora/worker) and that the plugin is installed.`));
+    });
+    ws.on('open', () => {
+      log.info(`connected to ${o.url}`);
+      transport.sendText({ type: 'hello', protocol: PROTOCOL_VERSION, version: VERSION, nodes: o.host.nodeIds });
+    });
+    ws.on('message', (data, isBinary) => {
+      try {
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        if (isBinary) { o.host.onBinary(bytes); return; }
+        const parsed = bridgeMessageSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+        if (!parsed.success) throw new DpHyperLoraError('PROTOCOL', `bad message from the bridge: ${describeIssues(parsed.error)}`);
+        if (parsed.data.type === 'welcome') { welcomed = true; return; }
+        if (!welcomed) throw new DpHyperLoraError('PROTOCOL', 'the bridge sent work before its welcome.');
+        o.host.onMessage(parsed.data, transport);
+      } catch (e) {
+        log.error(`closing the connection: ${e instanceof Error ? e.message : String(e)}`);
+        ws.close(1002, 'protocol error');
+      }
+    });
+    ws.on('error', (e) => log.warn(`connection error: ${e.message}`));
+    ws.on('close', (code) => {
+      o.signal?.removeEventListener('abort', onAbort);
+      o.host.abortAll();
+      if (!welcomed && code !== 1000) log.warn(`connection closed before the bridge welcomed this worker (code ${code})`);
+      resolve(code);
+    });
+  });
+}
+
+/** Serves the bridge; reconnects with capped exponential backoff when `reconnect` is set. */
+export async function serveBridge(o: ConnectOptions): Promise<void> {
+  let backoffMs = 500;
+  for (;;) {
+    try {
+      await connectOnce(o);
+      backoffMs = 500;
+    } catch (e) {
+      if (e instanceof DpHyperLoraError && e.code === 'AUTH_FAILED') throw e;
+      if (!o.reconnect) throw e;
+      log.warn(e instanceof Error ? e.message : String(e));
+    }
+    if (!o.reconnect || o.signal?.aborted) return;
+    log.info(`reconnecting in ${backoffMs} ms`);
+    await new Promise((r) => setTimeout(r, backoffMs));
+    backoffMs = Math.min(backoffMs * 2, 10_000);
+  }
+}

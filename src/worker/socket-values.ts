@@ -1,0 +1,31 @@
+/**
+ * The JSON payloads of our public socket types, defined once (zod) and shared by the nodes that produce and
+ * consume them. Both are public: DP_PACK describes a model pack; DP_DATASET_EMBEDDING is the output of the
+ * one DP release (the noisy mean embedding and its public parameters).
+ */
+import { z } from 'zod';
+import { LoraMetadataSchema } from '../lora/metadata.js';
+
+/** DP_PACK: which pack, where (on the bridge's machine), and its public facts. */
+export const packValueSchema = z.object({
+  name: z.string(),
+  path: z.string().nullable(),
+  id: z.string(),
+  version: z.string(),
+  target: z.string(),
+  layout: z.string(),
+  hasSampler: z.boolean(),
+});
+/** A DP_PACK value. */
+export type PackValue = z.infer<typeof packValueSchema>;
+
+/** DP_DATASET_EMBEDDING: the released DP mean embedding with the metadata its LoRA will carry. */
+export const datasetEmbeddingSchema = z.object({
+  embedding: z.array(z.number().finite()).min(1),
+  metadata: LoraMetadataSchema,
+});
+/** A DP_DATASET_EMBEDDING value. */
+export type DatasetEmbeddingValue = z.infer<typeof datasetEmbeddingSchema>;
+
+/** The {name, path} value the bridge sends for a CHOICE input. */
+export const choiceValueSchema = z.object({ name: z.string(), path: z.string().nullable() });

@@ -1,0 +1,431 @@
+"""A ComfyUI stand-in for the bridge tests, written from /work/shared/reference/comfyui.md (no ComfyUI code).
+
+It provides the modules the plugin imports (`folder_paths`, `comfy.utils`, `comfy.sd`,
+`comfy.model_management`, `server`), a REAL aiohttp server on port 0 with the plugin's routes, and an
+executor that validates an API-format prompt, calls each node's FUNCTION and caches outputs by input
+signature the way ComfyUI's classic cache does (comfyui.md §2): a node re-runs only when a widget value, its
+IS_CHANGED value or something upstream changed; NaN from IS_CHANGED never matches.
+
+Fake MODELs carry SD1.5 or SDXL attention weights (meta tensors) laid out from the tables of comfyui.md
+§3.4-3.5, and `comfy.sd.load_lora_for_models` maps kohya keys to those module names independently of the
+project's own layout code, recording what it loaded and what it could not."""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import math
+import os
+import sys
+import threading
+import types
+import uuid
+
+PLUGIN_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+# ---- SD1.5 / SDXL attention tables (comfyui.md §3.4, §3.5) -------------------------------------------------
+def _sd15_blocks():
+    rows = [("down_blocks.0.attentions.{a}", "input_blocks.{i}.1", [(0, 1), (1, 2)], 320),
+            ("down_blocks.1.attentions.{a}", "input_blocks.{i}.1", [(0, 4), (1, 5)], 640),
+            ("down_blocks.2.attentions.{a}", "input_blocks.{i}.1", [(0, 7), (1, 8)], 1280),
+            ("mid_block.attentions.{a}", "middle_block.1", [(0, None)], 1280),
+            ("up_blocks.1.attentions.{a}", "output_blocks.{i}.1", [(0, 3), (1, 4), (2, 5)], 1280),
+            ("up_blocks.2.attentions.{a}", "output_blocks.{i}.1", [(0, 6), (1, 7), (2, 8)], 640),
+            ("up_blocks.3.attentions.{a}", "output_blocks.{i}.1", [(0, 9), (1, 10), (2, 11)], 320)]
+    for diff, ldm, pairs, c in rows:
+        for a, i in pairs:
+            yield diff.format(a=a), ldm.format(i=i), c, 1
+
+
+def _sdxl_blocks():
+    rows = [("down_blocks.1.attentions.{a}", "input_blocks.{i}.1", [(0, 4), (1, 5)], 640, 2),
+            ("down_blocks.2.attentions.{a}", "input_blocks.{i}.1", [(0, 7), (1, 8)], 1280, 10),
+            ("mid_block.attentions.{a}", "middle_block.1", [(0, None)], 1280, 10),
+            ("up_blocks.0.attentions.{a}", "output_blocks.{i}.1", [(0, 0), (1, 1), (2, 2)], 1280, 10),
+            ("up_blocks.1.attentions.{a}", "output_blocks.{i}.1", [(0, 3), (1, 4), (2, 5)], 640, 2)]
+    for diff, ldm, pairs, c, depth in rows:
+        for a, i in pairs:
+            yield diff.format(a=a), ldm.format(i=i), c, depth
+
+
+def attention_table(arch: str):
+    """{kohya key prefix: (ldm weight key, [out, in])} for every attention projection of `arch`."""
+    context = 768 if arch == "sd15" else 2048
+    table = {}
+    for diff, ldm, c, depth in (_sd15_blocks() if arch == "sd15" else _sdxl_blocks()):
+        for b in range(depth):
+            for attn in ("attn1", "attn2"):
+                for proj, ldm_proj in (("to_q", "to_q"), ("to_k", "to_k"), ("to_v", "to_v"), ("to_out.0", "to_out.0")):
+                    cross = attn == "attn2" and proj in ("to_k", "to_v")
+                    d = f"{diff}.transformer_blocks.{b}.{attn}.{proj}"
+                    key = "lora_unet_" + d.replace(".", "_")
+                    table[key] = (f"diffusion_model.{ldm}.transformer_blocks.{b}.{attn}.{ldm_proj}.weight", [c, context if cross else c])
+    return table
+
+
+class _Inner:
+    def __init__(self, sd):
+        self._sd = sd
+
+    def state_dict(self):
+        return dict(self._sd)
+
+
+class FakeModel:
+    """A MODEL (ModelPatcher-like): `.model.state_dict()` holds the UNet's attention weights as meta tensors."""
+
+    def __init__(self, arch: str, patches=None):
+        import torch
+        self.arch = arch
+        sd = {w: torch.empty(shape, device="meta") for w, shape in attention_table(arch).values()}
+        sd["diffusion_model.input_blocks.0.0.weight"] = torch.empty([320, 4, 3, 3], device="meta")
+        self.model = _Inner(sd)
+        self.patches = patches or {}
+
+    def clone(self):
+        return FakeModel(self.arch, dict(self.patches))
+
+
+LORA_CALLS: list[dict] = []
+
+
+def _load_lora_for_models(model, clip, lora, strength_model, strength_clip):
+    """Records the call and maps every kohya key to the fake model's modules (comfyui.md §3.3)."""
+    table = attention_table(model.arch) if model is not None else {}
+    used, unused, shape_errors, loaded = set(), [], [], {}
+    for key in lora:
+        prefix = key.rsplit(".lora_down.weight", 1)[0].rsplit(".lora_up.weight", 1)[0].rsplit(".alpha", 1)[0]
+        if prefix not in table:
+            unused.append(key)
+            continue
+        used.add(key)
+        target, (out_dim, in_dim) = table[prefix]
+        t = lora[key]
+        if key.endswith(".lora_down.weight") and list(t.shape)[1:] != [in_dim]:
+            shape_errors.append(key)
+        if key.endswith(".lora_up.weight") and list(t.shape)[:1] != [out_dim]:
+            shape_errors.append(key)
+        loaded[target] = True
+    LORA_CALLS.append({"lora": lora, "strength_model": strength_model, "strength_clip": strength_clip,
+                       "unused": unused, "shape_errors": shape_errors, "modules": len(loaded)})
+    patched = None
+    if model is not None:
+        patched = model.clone()
+        patched.patches.update({k: strength_model for k in loaded})
+    return patched, clip
+
+
+# ---- fake modules ------------------------------------------------------------------------------------------
+class _MM(types.ModuleType):
+    class InterruptProcessingException(Exception):
+        pass
+
+    def __init__(self):
+        super().__init__("comfy.model_management")
+        self.interrupt_processing = False
+
+    def interrupt_current_processing(self, value=True):
+        self.interrupt_processing = value
+
+    def processing_interrupted(self):
+        return self.interrupt_processing
+
+    def throw_exception_if_processing_interrupted(self):
+        if self.interrupt_processing:
+            self.interrupt_processing = False
+            raise self.InterruptProcessingException()
+
+
+PROGRESS: list[tuple[int, int]] = []
+PROGRESS_HOOKS: list = []
+
+
+class ProgressBar:
+    """comfy.utils.ProgressBar with ComfyUI's global hook behaviour: each update checks the interrupt flag."""
+
+    def __init__(self, total, node_id=None):
+        self.total = total
+        self.current = 0
+
+    def update_absolute(self, value, total=None, preview=None):
+        if total is not None:
+            self.total = total
+        self.current = value
+        sys.modules["comfy.model_management"].throw_exception_if_processing_interrupted()
+        PROGRESS.append((value, self.total))
+        for hook in list(PROGRESS_HOOKS):
+            hook(value, self.total)
+
+    def update(self, value):
+        self.update_absolute(self.current + value, self.total)
+
+
+def install_modules(root: str) -> None:
+    """Puts the fake ComfyUI modules into sys.modules, with their folders under `root`."""
+    from aiohttp import web
+    fp = types.ModuleType("folder_paths")
+    fp.base_path = root
+    fp.models_dir = os.path.join(root, "models")
+    fp.folder_names_and_paths = {"loras": ([os.path.join(root, "models", "loras")], {".safetensors"})}
+    fp.get_folder_paths = lambda name: list(fp.folder_names_and_paths[name][0])
+    fp.get_input_directory = lambda: os.path.join(root, "input")
+    fp.get_output_directory = lambda: os.path.join(root, "output")
+    fp.get_temp_directory = lambda: os.path.join(root, "temp")
+    fp.get_user_directory = lambda: os.path.join(root, "user")
+
+    def add_model_folder_path(name, path, is_default=False):
+        paths, exts = fp.folder_names_and_paths.setdefault(name, ([], set()))
+        if path not in paths:
+            paths.insert(0, path) if is_default else paths.append(path)
+    fp.add_model_folder_path = add_model_folder_path
+    comfy = types.ModuleType("comfy")
+    comfy.__path__ = []
+    utils = types.ModuleType("comfy.utils")
+    utils.ProgressBar = ProgressBar
+    sd = types.ModuleType("comfy.sd")
+    sd.load_lora_for_models = _load_lora_for_models
+    mm = _MM()
+    comfy.utils, comfy.sd, comfy.model_management = utils, sd, mm
+    server = types.ModuleType("server")
+
+    class PromptServer:
+        instance = None
+
+        def __init__(self, loop):
+            self.loop = loop
+            self.routes = web.RouteTableDef()
+            self.port = None
+            PromptServer.instance = self
+    server.PromptServer = PromptServer
+    sys.modules.update({"folder_paths": fp, "comfy": comfy, "comfy.utils": utils, "comfy.sd": sd,
+                        "comfy.model_management": mm, "server": server})
+
+
+# ---- core nodes the tests use -------------------------------------------------------------------------------
+class PreviewImage:
+    RETURN_TYPES = ()
+    FUNCTION = "run"
+    OUTPUT_NODE = True
+    SEEN: list = []
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"images": ("IMAGE", {})}}
+
+    def run(self, images):
+        PreviewImage.SEEN.append(images)
+        return {"ui": {"images": [{"filename": f"preview_{i}.png", "subfolder": "", "type": "temp"} for i in range(images.shape[0])]}}
+
+
+class ModelSink:
+    """Stands in for KSampler: an output node that consumes MODEL and CLIP."""
+    RETURN_TYPES = ()
+    FUNCTION = "run"
+    OUTPUT_NODE = True
+    SEEN: list = []
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"model": ("MODEL", {})}, "optional": {"clip": ("CLIP", {})}}
+
+    def run(self, model, clip=None):
+        ModelSink.SEEN.append(model)
+        return {"ui": {"text": ["sampled"]}}
+
+
+class LoraSink:
+    """An output node that consumes a LORA_MODEL (like core Save LoRA, without writing)."""
+    RETURN_TYPES = ()
+    FUNCTION = "run"
+    OUTPUT_NODE = True
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"lora": ("LORA_MODEL", {})}}
+
+    def run(self, lora):
+        return {"ui": {"text": [f"{len(lora)} tensors"]}}
+
+
+class RandomImages:
+    """Stands in for LoadImage with a batch: seeded random pixels, IMAGE float [B, H, W, 3] in 0..1."""
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"count": ("INT", {"min": 1}), "size": ("INT", {"min": 1}), "seed": ("INT", {"min": 0})}}
+
+    def run(self, count, size, seed):
+        import torch
+        g = torch.Generator().manual_seed(seed)
+        return (torch.rand(count, size, size, 3, generator=g),)
+
+
+class Executor:
+    """Validates and runs API-format prompts with ComfyUI's classic caching semantics."""
+
+    mappings_for_order: dict = {}
+
+    def __init__(self, mappings: dict):
+        self.mappings = mappings
+        Executor.mappings_for_order = mappings
+        self.cache: dict = {}
+        self.objects: dict = {}
+        self.executed: list[str] = []
+        self.cached: list[str] = []
+
+    def validate(self, prompt: dict) -> list[str]:
+        problems = []
+        for nid, node in prompt.items():
+            cls = self.mappings.get(node.get("class_type"))
+            if cls is None:
+                problems.append(f"{nid}: unknown node type {node.get('class_type')!r}")
+                continue
+            types_ = cls.INPUT_TYPES()
+            declared = {**types_.get("required", {}), **types_.get("optional", {})}
+            for name in types_.get("required", {}):
+                if name not in node["inputs"]:
+                    problems.append(f"{nid}.{name}: required_input_missing")
+            for name, value in node["inputs"].items():
+                if name not in declared:
+                    continue
+                t, opts = declared[name]
+                if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
+                    src = prompt.get(value[0])
+                    if src is None:
+                        problems.append(f"{nid}.{name}: bad_linked_input")
+                        continue
+                    out_t = self.mappings[src["class_type"]].RETURN_TYPES[value[1]]
+                    if t != "*" and out_t != t:
+                        problems.append(f"{nid}.{name}: return_type_mismatch {out_t} -> {t}")
+                elif isinstance(t, list):
+                    if value not in t:
+                        problems.append(f"{nid}.{name}: value_not_in_list")
+                elif t in ("INT", "FLOAT"):
+                    if "min" in opts and value < opts["min"]:
+                        problems.append(f"{nid}.{name}: value_smaller_than_min")
+                    if "max" in opts and value > opts["max"]:
+                        problems.append(f"{nid}.{name}: value_bigger_than_max")
+        if not any(getattr(self.mappings.get(n.get("class_type")), "OUTPUT_NODE", False) for n in prompt.values()):
+            problems.append("prompt_no_outputs")
+        return problems
+
+    def _signature(self, prompt, nid, is_changed, memo):
+        if nid in memo:
+            return memo[nid]
+        node = prompt[nid]
+        parts = []
+        for name, value in sorted(node["inputs"].items()):
+            if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
+                parts.append((name, ("ANCESTOR", self._signature(prompt, value[0], is_changed, memo), value[1])))
+            else:
+                parts.append((name, repr(value)))
+        sig = (node["class_type"], is_changed[nid], tuple(parts))
+        memo[nid] = sig
+        return sig
+
+    def run(self, prompt: dict) -> dict:
+        problems = self.validate(prompt)
+        if problems:
+            raise ValueError("prompt_outputs_failed_validation: " + "; ".join(problems))
+        self.executed, self.cached = [], []
+        is_changed = {}
+        for nid, node in prompt.items():
+            cls = self.mappings[node["class_type"]]
+            value = ""
+            if hasattr(cls, "IS_CHANGED"):
+                consts = {k: (None if isinstance(v, list) else v) for k, v in node["inputs"].items()}
+                try:
+                    value = cls.IS_CHANGED(**consts)
+                except Exception:  # noqa: BLE001 - ComfyUI turns a failing IS_CHANGED into NaN
+                    value = float("nan")
+            if isinstance(value, float) and math.isnan(value):
+                value = ("nan", uuid.uuid4().hex)  # NaN never equals itself: always re-run
+            is_changed[nid] = value
+        memo: dict = {}
+        sigs = {nid: self._signature(prompt, nid, is_changed, memo) for nid in prompt}
+        results = {}
+        for nid in self._order(prompt):
+            node = prompt[nid]
+            if sigs[nid] in self.cache:
+                results[nid] = self.cache[sigs[nid]]
+                self.cached.append(nid)
+                continue
+            cls = self.mappings[node["class_type"]]
+            obj = self.objects.setdefault((nid, node["class_type"]), cls())
+            kwargs = {}
+            for name, value in node["inputs"].items():
+                if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
+                    kwargs[name] = results[value[0]]["result"][value[1]]
+                else:
+                    kwargs[name] = value
+            out = getattr(obj, cls.FUNCTION)(**kwargs)
+            if isinstance(out, dict):
+                entry = {"result": tuple(out.get("result", ())), "ui": out.get("ui", {})}
+            else:
+                entry = {"result": tuple(out), "ui": {}}
+            for key, val in entry["ui"].items():
+                assert isinstance(val, (list, tuple)), f"ui value {key} of {nid} must be a list"
+            self.cache[sigs[nid]] = entry
+            results[nid] = entry
+            self.executed.append(nid)
+        live = set(sigs.values())
+        for key in [k for k in self.cache if k not in live]:
+            del self.cache[key]  # classic clean_unused
+        return results
+
+    @staticmethod
+    def _order(prompt):
+        seen, order = set(), []
+
+        def visit(nid):
+            if nid in seen:
+                return
+            seen.add(nid)
+            for v in prompt[nid]["inputs"].values():
+                if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str):
+                    visit(v[0])
+            order.append(nid)
+        outputs = [n for n in prompt if getattr(Executor.mappings_for_order.get(prompt[n]["class_type"]), "OUTPUT_NODE", False)]
+        for nid in sorted(outputs, key=lambda x: int(x) if x.isdigit() else x):
+            visit(nid)
+        return order
+
+
+class Host:
+    """The stand-in ComfyUI: fake modules, the plugin imported as a custom node, and a real server."""
+
+    def __init__(self, root: str):
+        from aiohttp import web
+        for sub in ("models/loras", "input", "output", "temp", "user"):
+            os.makedirs(os.path.join(root, sub), exist_ok=True)
+        install_modules(root)
+        self.loop = asyncio.new_event_loop()
+        server = sys.modules["server"].PromptServer(self.loop)
+        spec = importlib.util.spec_from_file_location("dp_hyperlora_plugin", os.path.join(PLUGIN_DIR, "__init__.py"),
+                                                      submodule_search_locations=[PLUGIN_DIR])
+        self.plugin = importlib.util.module_from_spec(spec)
+        sys.modules["dp_hyperlora_plugin"] = self.plugin
+        spec.loader.exec_module(self.plugin)
+        app = web.Application(client_max_size=1024 ** 3)
+        app.add_routes(server.routes)  # after the custom nodes, as in ComfyUI
+        self.runner = web.AppRunner(app)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        server.port = site._server.sockets[0].getsockname()[1]
+        self.port = server.port
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="standin-server")
+        self.thread.start()
+        self.mappings = {**self.plugin.NODE_CLASS_MAPPINGS, "PreviewImage": PreviewImage, "ModelSink": ModelSink,
+                         "RandomImages": RandomImages, "LoraSink": LoraSink}
+        self.hub = self.plugin._hub
+
+    def executor(self) -> Executor:
+        return Executor(self.mappings)
+
+    def close(self):
+        self.hub.shutdown()
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)

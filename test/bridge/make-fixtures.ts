@@ -1,0 +1,17 @@
+/**
+ * Writes the fixtures of the Python bridge tests (test/bridge/test_*.py run it once per session):
+ *   OUT/models/dp_hyperlora/{ref-test,sd15-test,sdxl-test}   test packs (test/helpers/test-packs.ts)
+ *   OUT/input/private-set/secret_holiday_*.png              a small private set (names must never leak)
+ *   node --import tsx test/bridge/make-fixtures.ts OUT
+ */
+import { join } from 'node:path';
+import { writeTestImages, writeTestPack } from '../helpers/test-packs.js';
+
+const out = process.argv[2];
+if (out === undefined) throw new Error('usage: make-fixtures.ts OUT');
+const packs = join(out, 'models', 'dp_hyperlora');
+await writeTestPack({ target: 'reference', dir: join(packs, 'ref-test'), id: 'ref-test' });
+await writeTestPack({ target: 'sd15', dir: join(packs, 'sd15-test'), id: 'sd15-test' });
+await writeTestPack({ target: 'sdxl', dir: join(packs, 'sdxl-test'), id: 'sdxl-test' });
+const names = await writeTestImages(join(out, 'input', 'private-set'), { count: 6, width: 20, height: 20, prefix: 'secret_holiday_' });
+process.stdout.write(`${JSON.stringify({ packs: ['ref-test', 'sd15-test', 'sdxl-test'], images: names })}\n`);

@@ -1,0 +1,94 @@
+// End-to-end for `eval` (the research diagnostic beside generate): spawns the built CLI on a test reference pack
+// (tiny UNet + feature network) — build first with `npx tsc -p tsconfig.build.json`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLedger } from '../../src/dp/ledger.js';
+import { writeTestImages, writeTestPack, type TestPack } from '../helpers/test-packs.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin', 'dp-hyperlora.js');
+
+let work: string;
+let pack: TestPack;
+let images: string;
+let reference: string;
+let defaultLedger: string;
+
+function cli(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8', env: { ...process.env, DP_HYPERLORA_LOG: 'warn', DP_HYPERLORA_LEDGER: defaultLedger },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(async () => {
+  assert.ok(existsSync(join(ROOT, 'dist', 'src', 'cli', 'eval.js')), 'build first: npx tsc -p tsconfig.build.json');
+  work = await mkdtemp(join(tmpdir(), 'dphl-eval-e2e-'));
+  pack = await writeTestPack({ target: 'reference', dir: join(work, 'pack') });
+  images = join(work, 'private');
+  reference = join(work, 'reference');
+  await writeTestImages(images, { count: 30, width: 28, height: 28, channels: 1, seed: 1 });
+  await writeTestImages(reference, { count: 20, width: 28, height: 28, channels: 1, seed: 2 });
+  defaultLedger = join(work, 'default-ledger.sqlite');
+});
+
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+interface EvalJson {
+  notice: string;
+  ledgerCharged: string;
+  referenceImages: number;
+  samples: number;
+  steps: number;
+  base: { fid: number; classKl: number; classHistogram: number[] };
+  lora: { fid: number; classKl: number };
+  personalisation: { privacy: { epsilon: number } };
+}
+
+test('eval prints FID and class KL for base and LoRA, labelled NOT PRIVATE, and spends no real budget', () => {
+  const r = cli(['eval', '--images', images, '--reference', reference, '--pack', pack.dir, '--samples', '12', '--steps', '4', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as EvalJson;
+  assert.match(out.notice, /^NOT PRIVATE: /);
+  assert.equal(out.ledgerCharged, 'throwaway ledger (nothing spent)');
+  assert.deepEqual([out.referenceImages, out.samples, out.steps], [20, 12, 4]);
+  for (const s of [out.base, out.lora]) assert.ok(Number.isFinite(s.fid) && s.fid >= 0 && Number.isFinite(s.classKl) && s.classKl >= 0);
+  assert.equal(out.base.classHistogram.length, 10);
+  assert.ok(Math.abs(out.base.classHistogram.reduce((a, v) => a + v, 0) - 1) < 1e-9);
+  assert.ok(!existsSync(defaultLedger), 'the default ledger was not touched');
+  const human = cli(['eval', '--images', images, '--reference', reference, '--pack', pack.dir, '--samples', '4', '--steps', '2']);
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /^NOT PRIVATE: /);
+});
+
+test('eval --charge-ledger charges the named ledger; --ledger alone is refused', () => {
+  const ledgerPath = join(work, 'real.sqlite');
+  let r = cli(['eval', '--images', images, '--reference', reference, '--pack', pack.dir, '--samples', '4', '--steps', '2', '--ledger', ledgerPath, '--json']);
+  assert.equal(r.status, 2);
+  assert.match((JSON.parse(r.stdout) as { error: { message: string } }).error.message, /--ledger has no effect without --charge-ledger/);
+  r = cli(['eval', '--images', images, '--reference', reference, '--pack', pack.dir, '--samples', '4', '--steps', '2', '--ledger', ledgerPath, '--charge-ledger', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as EvalJson).ledgerCharged, 'real ledger');
+  const ledger = openLedger(ledgerPath, { create: false });
+  try {
+    assert.equal(ledger.list().length, 1);
+  } finally {
+    ledger.close();
+  }
+});
+
+test('eval on a pack without a sampler is PACK_INCOMPATIBLE', async () => {
+  const sd = await writeTestPack({ target: 'sd15', dir: join(work, 'sd15') });
+  const r = cli(['eval', '--images', images, '--reference', reference, '--pack', sd.dir, '--json']);
+  assert.equal(r.status, 5);
+  const e = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+  assert.equal(e.code, 'PACK_INCOMPATIBLE');
+  assert.match(e.message, /has no sampler \(unet\.onnx\)/);
+});

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { logNormalCdf, normalCdf } from '../../src/dp/normal.js';
+
+// Reference values: mpmath at 40 digits (log Φ(x) = log(ncdf(x))).
+const LOG_PHI: ReadonlyArray<readonly [number, number]> = [
+  [-40, -804.60844201375379],
+  [-38, -726.55721601882013],
+  [-20, -203.91715537109726],
+  [-10, -53.231285150512471],
+  [-1, -1.8410216450092635],
+  [0, -0.69314718055994531],
+  [1, -0.17275377902344989],
+  [5, -2.8665161296376359e-7],
+];
+
+function relErr(actual: number, expected: number): number {
+  return Math.abs(actual - expected) / Math.abs(expected);
+}
+
+test('log Φ matches high-precision values down to −40 (≤ 1e-13 relative)', () => {
+  for (const [x, expected] of LOG_PHI) {
+    assert.ok(relErr(logNormalCdf(x), expected) <= 1e-13, `logNormalCdf(${x}) = ${logNormalCdf(x)}, want ${expected}`);
+  }
+});
+
+test('Φ agrees with exp(log Φ) where it does not underflow, and Φ(0) = 1/2', () => {
+  assert.equal(normalCdf(0), 0.5);
+  for (const x of [-30, -5, -1, 0.5, 3]) assert.ok(relErr(normalCdf(x), Math.exp(logNormalCdf(x))) <= 1e-12);
+  assert.equal(logNormalCdf(Number.NEGATIVE_INFINITY), Number.NEGATIVE_INFINITY);
+  assert.ok(Number.isNaN(logNormalCdf(Number.NaN)));
+});

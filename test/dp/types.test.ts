@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ADD_REMOVE, clipNorm, COUNT_SENSITIVITY, delta, epsilon, l2Sensitivity, replaceOne, rho, sigma, sumSensitivity,
+} from '../../src/dp/types.js';
+
+const bad = (message: string | RegExp): { name: string; code: string; message: string | RegExp } =>
+  ({ name: 'DpHyperLoraError', code: 'INVALID_ARGUMENT', message });
+
+test('ε: negative, NaN and Infinity are refused with what to pass instead', () => {
+  assert.throws(() => epsilon(-1), bad('epsilon must be a finite number >= 0, got -1; pass a privacy loss such as 1 (smaller is more private).'));
+  assert.throws(() => epsilon(Number.NaN), bad(/got NaN/));
+  assert.throws(() => epsilon(Number.POSITIVE_INFINITY), bad(/got Infinity/));
+  assert.equal(epsilon(0), 0);
+});
+
+test('δ: 0 (impossible for a Gaussian), ≥ 1, negative and NaN are refused', () => {
+  assert.throws(() => delta(0), bad('delta = 0 cannot be met by any Gaussian mechanism (it would need infinite noise); pass a small probability such as 1e-5 (well below 1/n).'));
+  assert.throws(() => delta(1), bad('delta must be strictly between 0 and 1, got 1; pass a small probability such as 1e-5 (well below 1/n).'));
+  assert.throws(() => delta(2), bad(/got 2;/));
+  assert.throws(() => delta(-1e-5), bad(/got -0.00001;/));
+  assert.throws(() => delta(Number.NaN), bad(/got NaN;/));
+  assert.equal(delta(1e-5), 1e-5);
+});
+
+test('ρ, σ, Δ, C validate their ranges', () => {
+  assert.throws(() => rho(-0.1), bad('rho (zCDP) must be a finite number >= 0, got -0.1.'));
+  assert.throws(() => sigma(0), bad('sigma (noise standard deviation) must be a finite number > 0, got 0.'));
+  assert.throws(() => l2Sensitivity(Number.NaN), bad(/sensitivity must be a finite number > 0, got NaN/));
+  assert.throws(() => clipNorm(0), bad(/clip norm C must be a finite number > 0/));
+  assert.throws(() => clipNorm(Number.POSITIVE_INFINITY), bad(/got Infinity/));
+});
+
+test('relations: replace-one needs a declared integer n; sensitivities are derived (C, 2C, count 1)', () => {
+  assert.throws(() => replaceOne(0), bad('replace-one needs the declared public dataset size n as an integer >= 1, got 0.'));
+  assert.throws(() => replaceOne(2.5), bad(/got 2.5/));
+  const c = clipNorm(1.5);
+  assert.equal(sumSensitivity(c, ADD_REMOVE), 1.5);
+  assert.equal(sumSensitivity(c, replaceOne(10)), 3);
+  assert.equal(COUNT_SENSITIVITY, 1);
+});

@@ -1,0 +1,67 @@
+// Loads sd15 and sdxl LoRAs written by loraToSafetensors through real ComfyUI's key mapping
+// (lora_check.py: comfy.lora.model_lora_keys_unet + load_lora on a meta-device UNet). It must report every
+// tensor used and no shape error. Needs a ComfyUI source tree and torch, so it runs locally and is skipped
+// where they are absent (CI). Paths: $DP_COMFY_SRC (default /work/comfy-src) and $DP_LORA_CHECK_DIR
+// (default /work/shared/tools/real-comfyui, holding lora_check.py and shims/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loraToSafetensors, type NamedFloatTensor } from '../../src/lora/assemble.js';
+import { SD15_LAYOUT } from '../../src/lora/layouts/sd15.js';
+import { SDXL_LAYOUT } from '../../src/lora/layouts/sdxl.js';
+import type { LoraLayout } from '../../src/lora/layouts/layout.js';
+import { LORA_METADATA_SCHEMA } from '../../src/lora/metadata.js';
+import { VERSION } from '../../src/version.js';
+
+const comfySrc = process.env.DP_COMFY_SRC ?? '/work/comfy-src';
+const toolDir = process.env.DP_LORA_CHECK_DIR ?? '/work/shared/tools/real-comfyui';
+const python = '/usr/bin/python3';
+const available = existsSync(join(comfySrc, 'comfy', 'lora.py')) && existsSync(join(toolDir, 'lora_check.py')) && existsSync(python);
+
+/** Seeded uniform values in [-0.05, 0.05) (a 32-bit LCG: test data only). */
+function randomFactors(layout: LoraLayout, rank: number, seed: number): Record<string, NamedFloatTensor> {
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 / 10 - 0.05;
+  };
+  const out: Record<string, NamedFloatTensor> = {};
+  for (const m of layout.modules) {
+    out[`${m.key}.lora_down.weight`] = { dims: [rank, m.in], data: Float32Array.from({ length: rank * m.in }, next) };
+    out[`${m.key}.lora_up.weight`] = { dims: [m.out, rank], data: Float32Array.from({ length: m.out * rank }, next) };
+  }
+  return out;
+}
+
+for (const layout of [SD15_LAYOUT, SDXL_LAYOUT]) {
+  test(`real ComfyUI loads our ${layout.name} LoRA: every tensor used, no shape error`, { skip: available ? false : 'ComfyUI source or lora_check.py not present' }, (t) => {
+    const rank = 4;
+    const bytes = loraToSafetensors({
+      outputs: randomFactors(layout, rank, layout.name === 'sd15' ? 15 : 20),
+      layout, rank, alpha: 2, dtype: 'F16',
+      metadata: {
+        schema: LORA_METADATA_SCHEMA, mechanism: 'dp-deepsets-analytic-gaussian', relation: 'add-remove', countTreatment: 'noisy-count',
+        epsilon: 1, delta: 1e-6, clipNorm: 1, sigmaSum: 5, sigmaCount: 10, releaseNumber: 0, packId: `test-${layout.name}`,
+        packVersion: '0.0.1', layout: layout.name, rank, alpha: 2, toolVersion: VERSION,
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'dp-lora-check-'));
+    try {
+      const file = join(dir, `${layout.name}.safetensors`);
+      writeFileSync(file, bytes);
+      const r = spawnSync(python, [join(toolDir, 'lora_check.py'), comfySrc, file, layout.name], {
+        env: { ...process.env, PYTHONPATH: join(toolDir, 'shims') }, encoding: 'utf8', timeout: 300_000,
+      });
+      const report = r.stdout.trim().split('\n').at(-1) ?? '';
+      t.diagnostic(`lora_check.py: ${report}`);
+      const n = layout.modules.length;
+      assert.equal(report, `${layout.name}: ${n} modules patched; 0 of ${3 * n} tensors unused; 0 shape errors`, r.stderr.slice(-2000));
+      assert.equal(r.status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

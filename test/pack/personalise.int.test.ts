@@ -1,0 +1,124 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADD_REMOVE, replaceOne } from '../../src/dp/index.js';
+import { openLedger, type Ledger } from '../../src/dp/ledger.js';
+import { isDpError } from '../../src/errors.js';
+import { metadataFromHeader, parseSafetensors } from '../../src/lora/index.js';
+import { makeDpLora } from '../../src/pack/personalise.js';
+import { decodeImage, type DecodedImage } from '../../src/pack/preprocess.js';
+import { writeTestImages, writeTestPack, type TestPack } from '../helpers/test-packs.js';
+
+let work: string;
+let pack: TestPack;
+let folder: string;
+let decoded: DecodedImage[];
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'dphl-personalise-'));
+  pack = await writeTestPack({ target: 'reference', dir: join(work, 'pack'), maxBatch: 7 });
+  folder = join(work, 'imgs');
+  const names = await writeTestImages(folder, { count: 30, width: 20, height: 24, channels: 3 });
+  decoded = await Promise.all(names.map((n) => decodeImage(join(folder, n))));
+});
+
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function ledgerAt(name: string): Ledger {
+  return openLedger(join(work, name), { initialBudget: { epsilon: 100, delta: 1e-5 } });
+}
+
+test('folder and in-memory images of the same pictures are the same set: the second call is a free repeat', async () => {
+  const ledger = ledgerAt('same.sqlite');
+  try {
+    const common = { pack: pack.dir, epsilon: 1, delta: 1e-5, relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu' as const };
+    const a = await makeDpLora({ ...common, images: { kind: 'folder', dir: folder } });
+    assert.equal(a.report.ledger.charged, true);
+    async function* stream(): AsyncIterable<DecodedImage> {
+      for (const img of decoded) yield img;
+    }
+    const b = await makeDpLora({ ...common, images: { kind: 'decoded', images: stream() } });
+    assert.equal(b.report.ledger.charged, false);
+    assert.equal(b.report.ledger.releaseId, a.report.ledger.releaseId);
+    assert.deepEqual(Array.from(b.embedding), Array.from(a.embedding));
+    assert.deepEqual(b.lora, a.lora);
+    const meta = metadataFromHeader(parseSafetensors(a.lora).metadata ?? {});
+    assert.equal(meta.epsilon, a.report.privacy.epsilon);
+    assert.equal(meta.sigmaSum, a.report.privacy.sigmaSum);
+    assert.equal(meta.countTreatment, 'noisy-count');
+  } finally {
+    ledger.close();
+  }
+});
+
+test('the DP embedding is the noisy mean of clipped encoder outputs: close to the true mean when the noise is small', async () => {
+  const ledger = ledgerAt('accuracy.sqlite');
+  try {
+    // replace-one with the true n and a large epsilon: noise ~ 2C·sqrt(2 ln(1.25/δ))/ε / n is tiny.
+    const r = await makeDpLora({
+      pack: pack.dir, images: { kind: 'decoded', images: decoded }, epsilon: 50, delta: 1e-5, relation: replaceOne(decoded.length),
+      releaseNumber: 1, ledger, provider: 'cpu', clipNorm: 100,
+    });
+    assert.equal(r.report.privacy.declaredN, 30);
+    // Reference: run the same encoder ourselves through the public preprocessing and take the plain mean.
+    const { SessionFactory } = await import('../../src/pack/sessions.js');
+    const { encoderInput } = await import('../../src/pack/preprocess.js');
+    const ort = await import('onnxruntime-node');
+    const s = await new SessionFactory('cpu').open(join(pack.dir, 'encoder.onnx'), 'encoder.onnx');
+    const spec = { height: 28, width: 28, channels: 1 as const, normalise: { mean: [0.5], std: [0.5] } };
+    const mean = new Float64Array(8);
+    for (const img of decoded) {
+      const x = await encoderInput(img, spec);
+      const out = await s.run({ images: new ort.Tensor('float32', x, [1, 1, 28, 28]) });
+      const e = out.embeddings?.data as Float32Array;
+      e.forEach((v, i) => { mean[i] = (mean[i] as number) + v / decoded.length; });
+    }
+    const tol = 6 * r.report.privacy.sigmaSum / 30 + 1e-3;
+    r.embedding.forEach((v, i) => assert.ok(Math.abs(v - (mean[i] as number)) < tol, `coordinate ${i}: ${v} vs ${mean[i]} (tol ${tol})`));
+  } finally {
+    ledger.close();
+  }
+});
+
+test('a cancelled run throws CANCELLED and charges nothing', async () => {
+  const ledger = ledgerAt('cancel.sqlite');
+  try {
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(makeDpLora({
+      pack: pack.dir, images: { kind: 'folder', dir: folder }, epsilon: 1, delta: 1e-5, relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu', signal: ac.signal,
+    }), (e: unknown) => isDpError(e, 'CANCELLED'));
+    assert.equal(ledger.list().length, 0);
+  } finally {
+    ledger.close();
+  }
+});
+
+test('an encoder whose output width differs from embeddingDim is PACK_INCOMPATIBLE, and nothing is charged', async () => {
+  const bad = await writeTestPack({ target: 'reference', dir: join(work, 'badpack'), mutateManifest: (m) => { m.embeddingDim = 9; } });
+  const ledger = ledgerAt('bad.sqlite');
+  try {
+    await assert.rejects(makeDpLora({
+      pack: bad.dir, images: { kind: 'folder', dir: folder }, epsilon: 1, delta: 1e-5, relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu',
+    }), (e: unknown) => isDpError(e, 'PACK_INCOMPATIBLE') && e.message.includes('expected [16, 9] (manifest embeddingDim)'));
+    assert.equal(ledger.list().length, 0);
+  } finally {
+    ledger.close();
+  }
+});
+
+test('a malformed in-memory image is INVALID_INPUT_DATA', async () => {
+  const ledger = ledgerAt('malformed.sqlite');
+  try {
+    await assert.rejects(makeDpLora({
+      pack: pack.dir, images: { kind: 'decoded', images: [{ rgb: new Uint8Array(5), width: 2, height: 2 }] }, epsilon: 1, delta: 1e-5,
+      relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu',
+    }), (e: unknown) => isDpError(e, 'INVALID_INPUT_DATA'));
+  } finally {
+    ledger.close();
+  }
+});

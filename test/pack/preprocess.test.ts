@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { isDpError } from '../../src/errors.js';
+import { checkListing, listImageFolder } from '../../src/pack/image-folder.js';
+import { decodeImage, encoderInput, type DecodedImage } from '../../src/pack/preprocess.js';
+
+function rgbAt(img: DecodedImage, x: number, y: number): [number, number, number] {
+  const i = (y * img.width + x) * 3;
+  return [img.rgb[i] as number, img.rgb[i + 1] as number, img.rgb[i + 2] as number];
+}
+
+function near(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
+  actual.forEach((v, i) => assert.ok(Math.abs(v - (expected[i] as number)) <= tol, `${what}: got [${actual.join(',')}], expected ≈[${expected.join(',')}]`));
+}
+
+/** An 8×4 RGB image: left half red, right half blue. */
+function halves(): Buffer {
+  const px = Buffer.alloc(8 * 4 * 3);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) px.set(x < 4 ? [255, 0, 0] : [0, 0, 255], (y * 8 + x) * 3);
+  return px;
+}
+
+test('EXIF orientation is applied: an orientation-6 JPEG decodes upright (90° clockwise)', async () => {
+  const jpeg = await sharp(halves(), { raw: { width: 8, height: 4, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+  assert.equal((await sharp(jpeg).metadata()).orientation, 6);
+  const img = await decodeImage(jpeg);
+  assert.deepEqual([img.width, img.height], [4, 8]);
+  near(rgbAt(img, 2, 1), [255, 0, 0], 40, 'top (was left) is red');
+  near(rgbAt(img, 2, 6), [0, 0, 255], 40, 'bottom (was right) is blue');
+});
+
+test('RGBA PNG: alpha is flattened onto black', async () => {
+  const px = Buffer.from([255, 255, 255, 0, 255, 0, 0, 255, 255, 255, 255, 128]);
+  const png = await sharp(px, { raw: { width: 3, height: 1, channels: 4 } }).png().toBuffer();
+  const img = await decodeImage(png);
+  assert.deepEqual([img.width, img.height, img.rgb.length], [3, 1, 9]);
+  assert.deepEqual(rgbAt(img, 0, 0), [0, 0, 0]);
+  assert.deepEqual(rgbAt(img, 1, 0), [255, 0, 0]);
+  near(rgbAt(img, 2, 0), [128, 128, 128], 1, 'half-transparent white');
+});
+
+test('grey PNG becomes R = G = B', async () => {
+  const png = await sharp(Buffer.from([100, 200]), { raw: { width: 2, height: 1, channels: 1 } }).png().toBuffer();
+  const img = await decodeImage(png);
+  assert.deepEqual(Array.from(img.rgb), [100, 100, 100, 200, 200, 200]);
+});
+
+/** A minimal 16-bit RGB PNG (one row), written by hand because sharp's raw 16-bit input path rescales values. */
+function png16(samples: readonly number[]): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(samples.length / 3, 0);
+  ihdr.writeUInt32BE(1, 4);
+  ihdr.set([16, 2, 0, 0, 0], 8);
+  const row = Buffer.alloc(1 + samples.length * 2);
+  samples.forEach((v, i) => row.writeUInt16BE(v, 1 + 2 * i));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(row)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('16-bit PNG is scaled to 8 bits', async () => {
+  const png = png16([0xffff, 0xffff, 0xffff, 0x8080, 0x8080, 0x8080]);
+  assert.equal((await sharp(png).metadata()).depth, 'ushort');
+  const img = await decodeImage(png);
+  assert.deepEqual(Array.from(img.rgb), [255, 255, 255, 128, 128, 128]);
+});
+
+test('lossless WebP, TIFF and GIF (first frame) decode exactly', async () => {
+  const px = Buffer.from([10, 20, 30, 40, 50, 60]);
+  const raw = { raw: { width: 2, height: 1, channels: 3 as const } };
+  for (const buf of [await sharp(px, raw).webp({ lossless: true }).toBuffer(), await sharp(px, raw).tiff({ compression: 'lzw' }).toBuffer()]) {
+    assert.deepEqual(Array.from((await decodeImage(buf)).rgb), [10, 20, 30, 40, 50, 60]);
+  }
+  const grey = Buffer.from([0, 0, 0, 255, 255, 255]);
+  const gif = await sharp(grey, raw).gif().toBuffer();
+  assert.deepEqual(Array.from((await decodeImage(gif)).rgb), [0, 0, 0, 255, 255, 255]);
+});
+
+test('bytes that are not an image are rejected', async () => {
+  await assert.rejects(decodeImage(Buffer.from('not an image at all')));
+});
+
+test('encoder input: channel-major, normalised per channel', async () => {
+  const px = Buffer.alloc(2 * 2 * 3);
+  for (let i = 0; i < 4; i++) px.set([10, 20, 30], i * 3);
+  const img: DecodedImage = { rgb: new Uint8Array(px), width: 2, height: 2 };
+  const out = await encoderInput(img, { height: 2, width: 2, channels: 3, normalise: { mean: [0, 0.1, 0.2], std: [1, 0.5, 0.25] } });
+  const expected = [10 / 255, (20 / 255 - 0.1) / 0.5, (30 / 255 - 0.2) / 0.25];
+  for (let c = 0; c < 3; c++) for (let p = 0; p < 4; p++) assert.ok(Math.abs((out[c * 4 + p] as number) - (expected[c] as number)) < 1e-6);
+});
+
+test('encoder input: grey encoders get luma; resize is a centre-cropped cover', async () => {
+  const grey: DecodedImage = { rgb: new Uint8Array([100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100]), width: 2, height: 2 };
+  const g = await encoderInput(grey, { height: 2, width: 2, channels: 1, normalise: { mean: [0.5], std: [0.5] } });
+  for (const v of g) assert.ok(Math.abs(v - (100 / 255 - 0.5) / 0.5) < 1e-6);
+  const img = await decodeImage(await sharp(halves(), { raw: { width: 8, height: 4, channels: 3 } }).png().toBuffer());
+  const out = await encoderInput(img, { height: 2, width: 2, channels: 3, normalise: { mean: [0, 0, 0], std: [1, 1, 1] } });
+  // cover keeps the aspect ratio and crops the centre 4×4: left column red, right column blue.
+  assert.ok((out[0] as number) > 0.8 && (out[2 * 4 + 0] as number) < 0.2, `left pixel should be red: ${Array.from(out).join(',')}`);
+  assert.ok((out[1] as number) < 0.2 && (out[2 * 4 + 1] as number) > 0.8, `right pixel should be blue: ${Array.from(out).join(',')}`);
+});
+
+test('folder listing accounts for every entry; unreadable files fail or are skipped by policy, messages carry no names', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dphl-list-'));
+  try {
+    await sharp(Buffer.alloc(12, 7), { raw: { width: 2, height: 2, channels: 3 } }).png().toFile(join(dir, 'a-secret-name.png'));
+    await writeFile(join(dir, 'notes-secret.txt'), 'hello');
+    await writeFile(join(dir, 'truncated-secret.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    await writeFile(join(dir, '.DS_Store'), 'x');
+    await mkdir(join(dir, 'sub'));
+    const l = await listImageFolder(dir);
+    assert.equal(l.imagePaths.length, 1);
+    assert.ok(l.imagePaths[0]?.endsWith('a-secret-name.png'));
+    assert.deepEqual(l.unreadable.map((u) => u.name), ['notes-secret.txt', 'truncated-secret.png']);
+    assert.deepEqual(l.hiddenFiles, ['.DS_Store']);
+    assert.deepEqual(l.subfolders, ['sub']);
+    assert.throws(() => checkListing(l, 'fail'), (e: unknown) => {
+      assert.ok(isDpError(e, 'IMAGE_UNREADABLE'));
+      assert.match(e.message, /^2 file\(s\) in the image folder could not be read as images/);
+      assert.ok(!e.message.includes('secret'));
+      return true;
+    });
+    checkListing(l, 'skip');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an empty folder and a folder without images are IMAGES_EMPTY', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dphl-empty-'));
+  try {
+    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.startsWith('the image folder is empty'));
+    await writeFile(join(dir, 'readme.txt'), 'no images here');
+    const l = await listImageFolder(dir);
+    assert.throws(() => checkListing(l, 'skip'), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.includes('holds no readable images (1 unreadable file(s)'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

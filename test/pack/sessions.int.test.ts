@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isDpError } from '../../src/errors.js';
+import { cudaProviderInstalled, SessionFactory } from '../../src/pack/sessions.js';
+import { writeTestPack } from '../helpers/test-packs.js';
+
+test('cpu runs on CPU with no note', async () => {
+  const p = await writeTestPack({ target: 'reference' });
+  try {
+    const f = new SessionFactory('cpu');
+    const s = await f.open(join(p.dir, 'encoder.onnx'), 'encoder.onnx');
+    assert.deepEqual(s.inputNames, ['images']);
+    assert.deepEqual(f.provider, { requested: 'cpu', used: 'cpu' });
+    await s.release();
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('auto reports the provider that actually ran, with a note when it fell back to CPU', async () => {
+  const p = await writeTestPack({ target: 'reference' });
+  try {
+    const f = new SessionFactory('auto');
+    const s = await f.open(join(p.dir, 'encoder.onnx'), 'encoder.onnx');
+    await s.release();
+    if (!cudaProviderInstalled()) {
+      assert.deepEqual(f.provider, { requested: 'auto', used: 'cpu', note: 'CUDA not used (the onnxruntime CUDA provider is not installed); ran on CPU.' });
+    } else {
+      assert.equal(f.provider.requested, 'auto');
+      assert.ok(f.provider.used === 'cuda' || (f.provider.used === 'cpu' && f.provider.note?.startsWith('CUDA not used (the CUDA provider failed to start') === true));
+    }
+    // Later sessions reuse the decision.
+    const h = await f.open(join(p.dir, 'hypernet.onnx'), 'hypernet.onnx');
+    await h.release();
+    assert.equal(f.provider.requested, 'auto');
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('cuda requested where it is not installed is PROVIDER_UNAVAILABLE saying what to do', { skip: cudaProviderInstalled() ? 'CUDA provider installed here' : false }, async () => {
+  const p = await writeTestPack({ target: 'reference' });
+  try {
+    await assert.rejects(new SessionFactory('cuda').open(join(p.dir, 'encoder.onnx'), 'encoder.onnx'), (e: unknown) => {
+      assert.ok(isDpError(e, 'PROVIDER_UNAVAILABLE'));
+      assert.equal(e.message, '--provider cuda was requested but the onnxruntime CUDA provider is not installed. Install the CUDA build of onnxruntime-node ' +
+        '(npm install onnxruntime-node --onnxruntime-node-install-cuda=v12) or use --provider cpu or auto.');
+      return true;
+    });
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('a file that is not an ONNX model is PACK_INVALID naming the pack file', async () => {
+  const p = await writeTestPack({ target: 'reference' });
+  try {
+    await writeFile(join(p.dir, 'garbage.onnx'), 'this is not protobuf');
+    await assert.rejects(new SessionFactory('cpu').open(join(p.dir, 'garbage.onnx'), 'garbage.onnx'), (e: unknown) => {
+      assert.ok(isDpError(e, 'PACK_INVALID'));
+      assert.match(e.message, /^pack file garbage\.onnx could not be loaded by onnxruntime/);
+      return true;
+    });
+  } finally {
+    await p.cleanup();
+  }
+});

@@ -1,0 +1,119 @@
+/**
+ * Validates every example workflow against the workflow formats of reference/comfyui.md §5: UI files (schema,
+ * link consistency in both directions, node types known, widget counts) and their API twins (equal to the
+ * UI file converted the frontend's way, and valid against /object_info). Core node definitions come from a
+ * capture of real ComfyUI 0.3.64 (test/comfy/fixtures/object_info.core.json); ours from the node manifest.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ALL_NODES } from '../../nodes/index.js';
+import { declaredInputs, ObjectInfo, specOptions, typesMatch } from '../../src/comfy/object-info.js';
+import { findPromptProblems } from '../../src/comfy/prompt-check.js';
+import { uiToApi } from '../../src/comfy/ui-to-api.js';
+import { ApiPrompt } from '../../src/comfy/workflow-api.js';
+import { UiWorkflow } from '../../src/comfy/workflow-ui.js';
+import { nodeObjectInfo } from '../../src/worker/object-info.js';
+import { EXAMPLE_CHECKPOINTS, EXAMPLE_CHOICES, EXAMPLE_FOLDERS, EXAMPLE_PACKS } from '../../scripts/workflow-specs.js';
+
+const root = new URL('../../', import.meta.url);
+const core = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.core.json', root), 'utf8')));
+const ours = Object.fromEntries(ALL_NODES.map((n) => [n.id, nodeObjectInfo(n, EXAMPLE_CHOICES)]));
+const info = ObjectInfo.parse({ ...core, ...ours });
+const dir = new URL('example_workflows/', root);
+const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+/** Dropdowns whose lists depend on what the user installed: the examples name placeholders. */
+const MACHINE_SPECIFIC = new Set([...Object.values(EXAMPLE_CHECKPOINTS), ...Object.values(EXAMPLE_PACKS), ...Object.values(EXAMPLE_FOLDERS)]);
+
+function load(path: URL): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+test('there are the four example workflows, each with an API twin', () => {
+  assert.deepEqual(names, ['0-reference-demo.json', '1-private-folder-sd15.json', '2-private-folder-sdxl.json', '3-save-dp-lora.json']);
+  assert.deepEqual(readdirSync(new URL('api/', dir)).sort(), names);
+});
+
+for (const name of names) {
+  test(`${name}: UI format, links consistent both ways, known core-or-our nodes, widget counts`, () => {
+    const raw = load(new URL(name, dir)) as Record<string, unknown>;
+    const wf = UiWorkflow.parse(raw);
+    assert.equal(wf.version, 0.4);
+    const nodes = new Map(wf.nodes.map((n) => [Number(n.id), n]));
+    const linkIds = new Set<number>();
+    for (const l of wf.links) {
+      assert.ok(Array.isArray(l), 'version 0.4 links are 6-tuples');
+      const [id, from, fromSlot, to, toSlot, type] = l;
+      assert.ok(!linkIds.has(id), `link ${id} twice`);
+      linkIds.add(id);
+      const src = nodes.get(Number(from));
+      const dst = nodes.get(Number(to));
+      assert.ok(src && dst, `link ${id} joins missing nodes`);
+      assert.equal(src.outputs?.[fromSlot]?.type, type, `link ${id}: origin slot type`);
+      assert.ok((src.outputs?.[fromSlot] as { links?: number[] } | undefined)?.links?.includes(id), `link ${id}: origin does not list it`);
+      assert.equal(dst.inputs?.[toSlot]?.link, id, `link ${id}: target input does not point back`);
+      assert.ok(typeof type === 'string' && typesMatch(type, String(dst.inputs?.[toSlot]?.type)), `link ${id}: ${String(type)} into ${String(dst.inputs?.[toSlot]?.type)}`);
+      assert.equal(info[src.type]?.output[fromSlot], type, `link ${id}: server output type`);
+    }
+    assert.ok(Number(raw.last_link_id) >= Math.max(0, ...linkIds) && Number(raw.last_node_id) >= Math.max(...nodes.keys()));
+    for (const n of wf.nodes) {
+      const def = info[n.type];
+      assert.ok(def, `${n.type} is neither a core node nor ours`);
+      assert.ok(n.type.startsWith('DPHyperLoRA_') || n.type in core);
+      for (const i of n.inputs ?? []) if (i.link != null) assert.ok(linkIds.has(i.link), `${n.type}.${i.name}: dangling link ${i.link}`);
+      const linked = new Set((n.inputs ?? []).filter((i) => i.link != null).map((i) => i.name));
+      const widgets = declaredInputs(def).filter((i) => i.isWidget && !linked.has(i.name));
+      const extra = widgets.filter((w) => specOptions(w.spec).control_after_generate === true).length;
+      assert.ok(Array.isArray(n.widgets_values), `${n.type}: widgets_values`);
+      assert.equal(n.widgets_values.length, widgets.length + extra, `${n.type} (node ${n.id}): widget count`);
+      for (const r of declaredInputs(def).filter((i) => i.required && !i.isWidget)) assert.ok(linked.has(r.name), `${n.type}.${r.name} is not connected`);
+    }
+  });
+
+  test(`${name}: the API twin equals the UI file converted, and validates`, () => {
+    const ui = UiWorkflow.parse(load(new URL(name, dir)));
+    const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
+    assert.deepEqual(api, uiToApi(ui, info));
+    const problems = findPromptProblems(api, info).filter((p) => ![...MACHINE_SPECIFIC].some((v) => p.includes(`${JSON.stringify(v)} is not one of`)));
+    assert.deepEqual(problems, []);
+  });
+}
+
+test('the runs-anywhere workflows use only bundled resources; the SD ones name their placeholders', () => {
+  for (const name of ['0-reference-demo.json', '3-save-dp-lora.json']) {
+    const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
+    assert.equal(api['1']?.inputs.pack, 'reference (bundled)');
+    assert.equal(api['2']?.inputs.folder, 'examples/private-set (bundled)');
+    assert.deepEqual(findPromptProblems(api, ObjectInfo.parse({ ...core, ...Object.fromEntries(ALL_NODES.map((n) => [n.id, nodeObjectInfo(n, {
+      packs: ['reference (bundled)'], input_folders: ['examples/private-set (bundled)', '(none: use the images input)'],
+    })])) })), []);
+  }
+  const sd15 = ApiPrompt.parse(load(new URL('api/1-private-folder-sd15.json', dir)));
+  assert.equal(sd15['20']?.inputs.ckpt_name, 'v1-5-pruned-emaonly.safetensors');
+  assert.deepEqual(sd15['4']?.inputs.model, ['20', 0]);
+  assert.deepEqual(sd15['8']?.inputs.model, ['4', 0]);
+});
+
+test('Noisy Aggregate in every example has no seed and release 1', () => {
+  for (const name of names) {
+    const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
+    const agg = Object.values(api).find((n) => n.class_type === 'DPHyperLoRA_NoisyAggregate');
+    assert.ok(agg);
+    assert.deepEqual(Object.keys(agg.inputs).sort(), ['delta', 'embeddings', 'epsilon', 'n_public', 'relation', 'release']);
+    assert.equal(agg.inputs.release, 1);
+  }
+});
+
+test('our /object_info computed from the manifest equals what real ComfyUI 0.3.64 served for the plugin', () => {
+  const real = (load(new URL('test/workflows/fixtures/object_info.dp-hyperlora.real.json', root)) as { object_info: Record<string, Record<string, unknown>> }).object_info;
+  const choices = {
+    packs: ((real.DPHyperLoRA_LoadHypernetwork as { input: { required: { pack: [string[]] } } }).input.required.pack[0]),
+    input_folders: ((real.DPHyperLoRA_Embed as { input: { required: { folder: [string[]] } } }).input.required.folder[0]),
+  };
+  assert.deepEqual(Object.keys(real), ALL_NODES.map((n) => n.id));
+  for (const n of ALL_NODES) {
+    const served = real[n.id] ?? {};
+    const mine = nodeObjectInfo(n, choices) as unknown as Record<string, unknown>;
+    for (const key of Object.keys(mine)) assert.deepEqual(served[key], mine[key], `${n.id}.${key}`);
+  }
+});

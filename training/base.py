@@ -1,0 +1,119 @@
+"""Stage 1: train the unconditional TinyUNet base model on the whole Fashion-MNIST train split.
+
+API:
+- ``BASE_CONFIG`` / ``SMOKE_BASE_CONFIG``: sizes and optimiser settings (see docs/training.md).
+- ``train_base(out_dir, cfg, seed) -> dict`` (writes base.pt = {'config', 'state_dict', 'stats'}; resumes from
+  base_ckpt.pt if present).
+- ``load_base(path) -> TinyUNet`` (eval mode, parameters frozen).
+- ``stage_base(ctx) -> dict``: the run_all stage (writes ctx.out / 'base.pt').
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .common import Progress, RunContext, log, seed_all, setup_torch
+from .data import load_fmnist, to_tensor
+from .diffusion import diffusion_loss
+from .unet import TinyUNet
+
+BASE_CONFIG = {"ch": [32, 64], "temb_dim": 64, "heads": 4, "steps": 700, "batch": 96, "lr": 2e-3,
+               "warmup": 50, "ema": 0.99, "grad_clip": 1.0, "ckpt_every": 100}
+SMOKE_BASE_CONFIG = dict(BASE_CONFIG, steps=8, batch=16, warmup=2, ckpt_every=4)
+
+
+def _lr_at(step: int, cfg: dict) -> float:
+    # Linear warmup then cosine decay to 5% of the peak: robust for short schedules.
+    if step < cfg["warmup"]:
+        return cfg["lr"] * (step + 1) / cfg["warmup"]
+    frac = (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"])
+    return cfg["lr"] * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def build_unet(cfg: dict) -> TinyUNet:
+    return TinyUNet(tuple(cfg["ch"]), temb_dim=cfg["temb_dim"], heads=cfg["heads"])
+
+
+def train_base(out_dir: Path, cfg: dict, seed: int) -> dict:
+    """Train with Adam + EMA on the full train split; deterministic for a given seed and config."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gen = seed_all(seed)
+    images, _ = load_fmnist("train")
+    model = build_unet(cfg)
+    ema = copy.deepcopy(model)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    rng = np.random.default_rng(seed)
+    start, losses = 0, []
+    ckpt = out_dir / "base_ckpt.pt"
+    if ckpt.exists():
+        state = torch.load(ckpt)
+        if state["config"] == cfg:
+            model.load_state_dict(state["model"]); ema.load_state_dict(state["ema"])
+            opt.load_state_dict(state["opt"]); gen.set_state(state["gen"]); rng.bit_generator.state = state["rng"]
+            start, losses = state["step"], state["losses"]
+            log(f"base: resuming at step {start}")
+    perm, pos = rng.permutation(len(images)), 0
+    bar = Progress(cfg["steps"] - start, "base")
+    t0 = time.time()
+    for step in range(start, cfg["steps"]):
+        if pos + cfg["batch"] > len(perm):
+            perm, pos = rng.permutation(len(images)), 0
+        x0 = to_tensor(images[np.sort(perm[pos:pos + cfg["batch"]])])
+        pos += cfg["batch"]
+        for g in opt.param_groups:
+            g["lr"] = _lr_at(step, cfg)
+        loss = diffusion_loss(model, x0, generator=gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])
+        opt.step()
+        decay = min(cfg["ema"], (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(decay).add_(pm, alpha=1 - decay)
+        losses.append(float(loss))
+        bar.update(1, loss=float(np.mean(losses[-50:])))
+        if (step + 1) % cfg["ckpt_every"] == 0 and step + 1 < cfg["steps"]:
+            torch.save({"config": cfg, "model": model.state_dict(), "ema": ema.state_dict(),
+                        "opt": opt.state_dict(), "gen": gen.get_state(), "rng": rng.bit_generator.state,
+                        "step": step + 1, "losses": losses}, ckpt)
+            torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": {"step": step + 1}},
+                       out_dir / "base_partial.pt")
+    bar.close()
+    stats = {"steps": cfg["steps"], "images_seen": cfg["steps"] * cfg["batch"],
+             "final_train_loss_ema50": float(np.mean(losses[-50:])), "seconds_this_run": time.time() - t0,
+             "params": sum(p.numel() for p in model.parameters())}
+    torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": stats}, out_dir / "base.pt")
+    return stats
+
+
+def load_base(path: Path) -> TinyUNet:
+    """Load base.pt (EMA weights) as a frozen eval-mode TinyUNet."""
+    state = torch.load(Path(path))
+    model = build_unet(state["config"])
+    model.load_state_dict(state["state_dict"])
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def stage_base(ctx: RunContext) -> dict:
+    """run_all stage: train the base model into ctx.out/base.pt."""
+    setup_torch()
+    cfg = SMOKE_BASE_CONFIG if ctx.smoke else BASE_CONFIG
+    return train_base(ctx.out, cfg, seed=ctx.seed + 1)
+
+
+if __name__ == "__main__":
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="training/runs/full")
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+    print(stage_base(RunContext(Path(a.out), a.smoke, 0)))

@@ -1,0 +1,92 @@
+"""Shared run-time helpers: seeding, determinism, CPU threads, progress display.
+
+API:
+- ``setup_torch(threads=2)``: set torch threads and deterministic algorithms (call once per process).
+- ``seed_all(seed) -> torch.Generator``: seed python/numpy/torch and return a fresh torch generator.
+- ``Progress(total, label)``: a tiny single-line progress display on stderr (``update(n, **info)``, ``close()``).
+- ``log(msg)``: timestamped line on stderr.
+- ``REPO_ROOT``: the repository root (a pathlib.Path).
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_torch(threads: int = 2) -> None:
+    """Pin torch to ``threads`` CPU threads (the machine has 2 shared cores) and ask for determinism."""
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        # Raised when called after parallel work already started; the intra-op setting is what matters.
+        pass
+    torch.use_deterministic_algorithms(True)
+
+
+def seed_all(seed: int) -> torch.Generator:
+    """Seed every RNG we use and return a torch.Generator seeded with ``seed`` for explicit use."""
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return g
+
+
+def log(msg: str) -> None:
+    """Print a timestamped progress line to stderr (never private data: the reference world is public)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class Progress:
+    """Single-line progress bar with rate and ETA, redrawn at most every 0.5 s."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total = max(1, int(total))
+        self.label = label
+        self.done = 0
+        self.start = time.time()
+        self._last = 0.0
+        self._tty = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def update(self, n: int = 1, **info: float) -> None:
+        self.done += n
+        now = time.time()
+        if now - self._last < (0.5 if self._tty else 15.0) and self.done < self.total:
+            return
+        self._last = now
+        elapsed = now - self.start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        extras = " ".join(f"{k}={v:.4g}" for k, v in info.items())
+        width = 24
+        filled = int(width * self.done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        line = f"{self.label} [{bar}] {self.done}/{self.total} {elapsed:.0f}s eta {eta:.0f}s {extras}"
+        if self._tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> float:
+        """Finish the line and return the elapsed seconds."""
+        if self._tty:
+            print(file=sys.stderr, flush=True)
+        return time.time() - self.start
+
+
+class RunContext:
+    """What every stage receives: output folder, smoke flag, master seed (stages derive their own seeds)."""
+
+    def __init__(self, out: Path, smoke: bool = False, seed: int = 0) -> None:
+        self.out = Path(out)
+        self.smoke = smoke
+        self.seed = seed

@@ -1,0 +1,83 @@
+"""DDPM training loss and deterministic DDIM sampling for the reference world.
+
+API:
+- ``Schedule(T=1000, beta_start=1e-4, beta_end=0.02)``: linear betas; ``.alpha_bar`` [T] (float64 kept as float32
+  tensor), ``.manifest() -> dict`` (the pack's sampler.schedule fields).
+- ``diffusion_loss(model, x0, lora=None, lora_scale=1.0, generator=None, reduce=True, schedule=None, t=None,
+  noise=None)``: epsilon-prediction MSE with t ~ U{0..T-1}; per-sample losses [B] when reduce=False.
+- ``ddim_timesteps(steps, T) -> list[int]`` (descending) and ``ddim_sample(model, n, steps, lora=None,
+  lora_scale=1.0, generator=None, batch=256, schedule=None) -> images [n,1,28,28] in [-1,1]`` (eta=0).
+
+The TypeScript sampler (src/diffusion) must use the same timestep spacing as ``ddim_timesteps``:
+t_i = floor(i * T / steps) for i = steps-1..0, previous alpha_bar of the last step = 1.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+
+from .unet import LoraDict, Scale
+
+
+class Schedule:
+    """Linear beta schedule (the same numbers go in the pack manifest)."""
+
+    def __init__(self, T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> None:
+        self.T = T
+        self.beta_start = beta_start
+        self.beta_end = beta_end
+        betas = torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
+        self.alpha_bar = torch.cumprod(1.0 - betas, dim=0).float()
+
+    def manifest(self) -> dict:
+        return {"kind": "linear", "betaStart": self.beta_start, "betaEnd": self.beta_end}
+
+
+DEFAULT_SCHEDULE = Schedule()
+
+
+def diffusion_loss(model: torch.nn.Module, x0: torch.Tensor, lora: Optional[LoraDict] = None,
+                   lora_scale: Scale = 1.0, generator: Optional[torch.Generator] = None, reduce: bool = True,
+                   schedule: Optional[Schedule] = None, t: Optional[torch.Tensor] = None,
+                   noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Epsilon-prediction MSE. Returns the mean over the batch, or per-sample losses [B] if reduce=False."""
+    sch = schedule or DEFAULT_SCHEDULE
+    b = x0.shape[0]
+    if t is None:
+        t = torch.randint(0, sch.T, (b,), generator=generator)
+    if noise is None:
+        noise = torch.randn(x0.shape, generator=generator)
+    ab = sch.alpha_bar[t].view(b, 1, 1, 1)
+    xt = ab.sqrt() * x0 + (1.0 - ab).sqrt() * noise
+    eps = model(xt, t.float(), lora=lora, lora_scale=lora_scale)
+    per = (eps - noise).pow(2).flatten(1).mean(1)
+    return per.mean() if reduce else per
+
+
+def ddim_timesteps(steps: int, T: int = 1000) -> list:
+    """Descending timestep indices t_i = floor(i*T/steps), i = steps-1..0 (e.g. 50 steps: 980, 960, ..., 0)."""
+    return [int(i * T // steps) for i in range(steps - 1, -1, -1)]
+
+
+@torch.no_grad()
+def ddim_sample(model: torch.nn.Module, n: int, steps: int, lora: Optional[LoraDict] = None,
+                lora_scale: Scale = 1.0, generator: Optional[torch.Generator] = None, batch: int = 256,
+                schedule: Optional[Schedule] = None) -> torch.Tensor:
+    """Deterministic DDIM (eta = 0) from x_T ~ N(0, I); returns [n,1,28,28] clamped to [-1,1]."""
+    sch = schedule or DEFAULT_SCHEDULE
+    ts = ddim_timesteps(steps, sch.T)
+    outs = []
+    for start in range(0, n, batch):
+        m = min(batch, n - start)
+        x = torch.randn((m, 1, 28, 28), generator=generator)
+        for i, t in enumerate(ts):
+            ab = sch.alpha_bar[t]
+            ab_prev = sch.alpha_bar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)
+            eps = model(x, torch.full((m,), float(t)), lora=lora, lora_scale=lora_scale)
+            x0 = ((x - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
+            # Recompute eps from the clamped x0 so the update stays consistent (standard "clip_denoised").
+            eps = (x - ab.sqrt() * x0) / (1 - ab).sqrt()
+            x = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
+        outs.append(x.clamp(-1, 1))
+    return torch.cat(outs, 0)
