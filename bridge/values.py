@@ -54,11 +54,12 @@ class FrameSink:
 
 
 def image_to_uint8(image):
-    """IMAGE float [B,H,W,C] in 0..1 → uint8, rounding to nearest (the worker's pixel identity uses the same)."""
+    """IMAGE float [B,H,W,C] in 0..1 → uint8 (what the worker decodes and hashes for the ledger)."""
     import torch
     if not isinstance(image, torch.Tensor) or image.dim() != 4:
         raise DPHyperLoRAError("INVALID_INPUT_DATA", "the images input must be an IMAGE batch [B, H, W, C]; connect a Load Image (or similar) node.")
-    return image.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8)
+    # x*255 + 0.5, clamped, truncated: rounds half up like the worker's Math.round(x * 255), in one temporary.
+    return torch.mul(image.detach().float(), 255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8)
 
 
 def describe_model(obj, attr: str) -> dict:

@@ -88,7 +88,9 @@ def train_base(out_dir: Path, cfg: dict, seed: int) -> dict:
     stats = {"steps": cfg["steps"], "images_seen": cfg["steps"] * cfg["batch"],
              "final_train_loss_ema50": float(np.mean(losses[-50:])), "seconds_this_run": time.time() - t0,
              "params": sum(p.numel() for p in model.parameters())}
-    torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": stats}, out_dir / "base.pt")
+    # Write then rename, so that a reader never sees a half-written base.pt.
+    torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": stats}, out_dir / "base.pt.tmp")
+    (out_dir / "base.pt.tmp").replace(out_dir / "base.pt")
     return stats
 
 

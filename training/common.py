@@ -21,14 +21,24 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+_INTEROP_SET = False
+
+
 def setup_torch(threads: int = 2) -> None:
-    """Pin torch to ``threads`` CPU threads (the machine has 2 shared cores) and ask for determinism."""
+    """Pin torch to ``threads`` CPU threads (the machine has 2 shared cores) and ask for determinism.
+
+    Safe to call repeatedly: torch aborts the process (not a Python exception) if the inter-op pool is sized
+    twice, so that is done once per process, and only if torch has not already started its pool.
+    """
+    global _INTEROP_SET
     torch.set_num_threads(threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        # Raised when called after parallel work already started; the intra-op setting is what matters.
-        pass
+    if not _INTEROP_SET:
+        _INTEROP_SET = True
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            # Raised when parallel work already started; the intra-op setting is what matters.
+            pass
     torch.use_deterministic_algorithms(True)
 
 

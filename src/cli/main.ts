@@ -4,7 +4,7 @@
  * are listed in ./commands.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands.js';
+import { commandsFor } from './commands.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -17,8 +17,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
-  for (const register of COMMANDS) register(program, setStatus);
   try {
+    for (const entry of commandsFor(argv)) (await entry.load())(program, setStatus);
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -35,6 +35,8 @@ export interface RunOptions {
 
 interface Pending {
   tracker: PromptTracker;
+  /** Settles when POST /prompt did (true: accepted). */
+  posted: Promise<boolean>;
   resolve: (s: PromptSuccess) => void;
   reject: (e: DpHyperLoraError) => void;
 }
@@ -107,17 +109,20 @@ export class ComfyClient {
       const tracker = new PromptTracker(promptId, Object.keys(prompt).length, this.label, options.onProgress);
       const onAbort = (): void => { void this.cancel(promptId); };
       const cleanup = (): void => { options.signal?.removeEventListener('abort', onAbort); this.pending.delete(promptId); };
-      // Registered before POST: ComfyUI may start (and message about) the prompt before it answers.
+      // The POST is not aborted with the signal: the server may already have queued the prompt, and
+      // cancel() must know that to remove it; it waits for this promise instead.
+      const posted = this.rest.postPrompt({ prompt, clientId: this.clientId, promptId }).then(
+        () => { tracker.accepted = true; options.onQueued?.(promptId); return true; },
+        (e: unknown) => { this.settle(promptId, { kind: 'failed', error: this.asError(e) }); return false; },
+      );
+      // Registered before the POST is answered: ComfyUI may start (and message about) the prompt first.
       this.pending.set(promptId, {
         tracker,
+        posted,
         resolve: (s) => { cleanup(); resolve(s); },
         reject: (e) => { cleanup(); reject(e); },
       });
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.rest.postPrompt({ prompt, clientId: this.clientId, promptId }, options.signal).then(
-        () => { tracker.accepted = true; options.onQueued?.(promptId); },
-        (e: unknown) => this.settle(promptId, { kind: 'failed', error: this.asError(e) }),
-      );
     });
   }
 
@@ -126,6 +131,7 @@ export class ComfyClient {
     const p = this.pending.get(promptId);
     if (p === undefined) return;
     p.tracker.interruptedByUs = true;
+    if (!(await p.posted)) return; // never queued: the POST failure already settled it
     try {
       await this.rest.request('queue', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delete: [promptId] }) });
       await this.rest.interrupt(promptId);

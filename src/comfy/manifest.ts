@@ -2,9 +2,9 @@
  * The batch manifest: `manifest.jsonl` in the output folder, one JSON line per finished job attempt
  * (job, inputs, prompt_id, server, files, status). Append-only: each line is written with one write()
  * on an O_APPEND descriptor and fsync'd before the next job is reported, so a crash or Ctrl-C leaves at
- * worst a torn last line, which the reader skips (and the writer starts a new line after).
+ * worst a torn last line, which the reader skips and the next writer cuts off.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { DpHyperLoraError } from '../errors.js';
 import { logger } from '../log/logger.js';
@@ -60,9 +60,12 @@ export class ManifestWriter {
   private readonly fd: number;
 
   constructor(readonly path: string) {
-    const needsNewline = existsSync(path) && (() => { const t = readFileSync(path); return t.length > 0 && t[t.length - 1] !== 0x0a; })();
+    if (existsSync(path)) {
+      // A torn last line (a crash mid-write) is an incomplete record: cut it off so that appends stay line-aligned.
+      const bytes = readFileSync(path);
+      if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) truncateSync(path, bytes.lastIndexOf(0x0a) + 1);
+    }
     this.fd = openSync(path, 'a');
-    if (needsNewline) writeSync(this.fd, '\n');
   }
 
   /** Appends one line durably (one write, then fsync). */

@@ -20,9 +20,10 @@ export const NodeDef = z.looseObject({
   }),
   input_order: z.looseObject({ required: z.array(z.string()).optional(), optional: z.array(z.string()).optional() }).optional(),
   output: z.array(z.union([z.string(), z.array(z.unknown())])),
-  output_name: z.array(z.string()).optional(),
+  output_name: z.array(z.unknown()).optional(),
   name: z.string(),
-  display_name: z.string().optional(),
+  // V3 nodes without a display name send null (seen on ComfyUI 0.3.64, e.g. LatentAdd).
+  display_name: z.string().nullable().optional(),
   output_node: z.boolean(),
 });
 /** A validated node definition. */

@@ -34,20 +34,23 @@ export interface ScheduleHooks<J, R> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Load of a server as the scheduler sees it. */
-function load(c: ComfyClient): number {
-  return Math.max(c.inFlight, c.queueRemaining);
+/** Our jobs per server, counted from start to end of an attempt (prompt and downloads). */
+type Active = Map<ComfyClient, number>;
+
+/** Load of a server as the scheduler sees it: our jobs there, or its whole queue if other clients keep it busier. */
+function load(c: ComfyClient, active: Active): number {
+  return Math.max(active.get(c) ?? 0, c.inFlight, c.queueRemaining);
 }
 
 /** Picks the least-loaded server with a free slot, avoiding `avoid` when another choice exists. */
-function pick(servers: readonly ComfyClient[], perServer: number, avoid: ComfyClient | undefined): ComfyClient | undefined {
-  const free = servers.filter((s) => s.inFlight < perServer);
+function pick(servers: readonly ComfyClient[], perServer: number, avoid: ComfyClient | undefined, active: Active): ComfyClient | undefined {
+  const free = servers.filter((s) => Math.max(active.get(s) ?? 0, s.inFlight) < perServer);
   const up = free.filter((s) => s.available);
   const pool = up.length > 0 ? up : free.filter(() => servers.every((s) => !s.available));
   const preferred = pool.filter((s) => s !== avoid);
   const choices = preferred.length > 0 ? preferred : pool;
   let best: ComfyClient | undefined;
-  for (const s of choices) if (best === undefined || load(s) < load(best)) best = s;
+  for (const s of choices) if (best === undefined || load(s, active) < load(best, active)) best = s;
   return best;
 }
 
@@ -55,14 +58,16 @@ function pick(servers: readonly ComfyClient[], perServer: number, avoid: ComfyCl
 export async function schedule<J, R>(jobs: readonly J[], servers: readonly ComfyClient[], opts: ScheduleOptions, hooks: ScheduleHooks<J, R>): Promise<void> {
   const queue = jobs.map((job) => ({ job, attempt: 1, last: undefined as ComfyClient | undefined, notBefore: 0 }));
   const running = new Set<Promise<void>>();
+  const active: Active = new Map();
   let wake: () => void = () => undefined;
   while ((queue.length > 0 && opts.signal?.aborted !== true) || running.size > 0) {
     const now = Date.now();
     const k = queue.findIndex((q) => q.notBefore <= now);
     const entry = k >= 0 && opts.signal?.aborted !== true ? queue[k] : undefined;
-    const server = entry === undefined ? undefined : pick(servers, opts.perServer, entry.last);
+    const server = entry === undefined ? undefined : pick(servers, opts.perServer, entry.last, active);
     if (entry !== undefined && server !== undefined) {
       queue.splice(k, 1);
+      active.set(server, (active.get(server) ?? 0) + 1);
       const p: Promise<void> = hooks.run(entry.job, server, entry.attempt).then(
         (value) => hooks.onEnd(entry.job, { ok: true, value, attempts: entry.attempt, server }),
         (e: unknown) => {
@@ -74,7 +79,7 @@ export async function schedule<J, R>(jobs: readonly J[], servers: readonly Comfy
             hooks.onEnd(entry.job, { ok: false, error, attempts: entry.attempt, server });
           }
         },
-      ).finally(() => { running.delete(p); wake(); });
+      ).finally(() => { running.delete(p); active.set(server, (active.get(server) ?? 1) - 1); wake(); });
       running.add(p);
       continue;
     }

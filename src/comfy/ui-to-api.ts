@@ -83,7 +83,7 @@ function convertNode(g: Graph, node: UiNode, def: NodeDef): ApiPrompt[string] {
     if (r === null) delete inputs[input.name];
     else inputs[input.name] = 'link' in r ? r.link : r.literal;
   }
-  return { class_type: node.type, inputs, _meta: { title: node.title ?? def.display_name ?? node.type } };
+  return { class_type: node.type, inputs, _meta: { title: node.title ?? def.display_name ?? def.name } };
 }
 
 /** Converts a UI workflow to an API prompt, reporting every node the server does not know at once. */

@@ -3,7 +3,6 @@
  * arrays; an API workflow maps node ids to `{class_type, inputs}`.
  */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { DpHyperLoraError } from '../errors.js';
 import { issuesLine } from './zod-issues.js';
 import type { ObjectInfo } from './object-info.js';

@@ -232,6 +232,7 @@ export class Ledger {
       return this.#outcome(stored, false, maxOf(spent), budget, budgetRho);
     }
     const newSpent = spent.map((s) => addRoundingUp(s, request.rho));
+    // Every image has the ledger's one budget, so the most-spent image of the set decides for all of them.
     const newMax = maxOf(newSpent);
     if (epsilonFromRho(newMax as Rho, budget.delta) > budget.epsilon) {
       throw budgetExhausted({

@@ -14,7 +14,9 @@
  *   replicated to R = G = B.
  * - Normalisation: x = (pixel / 255 − mean[c]) / std[c], channel-major [C, H, W] (the NCHW of docs/pack-format.md).
  */
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { decodePngFast, fastPngEligible } from './png-fast-path.js';
 
 /** A decoded image: 8-bit RGB, row-major, interleaved, top row first, after EXIF rotation and alpha flattening. */
 export interface DecodedImage {
@@ -35,11 +37,14 @@ export interface EncoderInputSpec {
 export const MAX_INPUT_PIXELS = 100_000_000;
 
 /**
- * Decodes an image file or buffer to {@link DecodedImage}. Rejects (with sharp's error) when the bytes are not
- * a decodable image; callers turn that into an "unreadable file" entry.
+ * Decodes an image file or buffer to {@link DecodedImage}. Rejects (with the decoder's error) when the bytes are
+ * not a decodable image; callers turn that into an "unreadable file" entry. Small plain PNGs take the in-process
+ * fast path (./png-fast-path.ts, identical pixels); everything else goes through sharp.
  */
 export async function decodeImage(input: string | Uint8Array): Promise<DecodedImage> {
-  const { data, info } = await sharp(input, { pages: 1, limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  if (fastPngEligible(bytes)) return decodePngFast(bytes);
+  const { data, info } = await sharp(bytes, { pages: 1, limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
     .rotate()
     .flatten({ background: '#000000' })
     .toColourspace('srgb')

@@ -51,7 +51,8 @@ export function connectOnce(o: ConnectOptions): Promise<number> {
     });
     ws.on('message', (data, isBinary) => {
       try {
-        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        // ws hands over a Buffer for our settings (no fragments); only copy in the other shapes it may use.
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
         if (isBinary) { o.host.onBinary(bytes); return; }
         const parsed = bridgeMessageSchema.safeParse(JSON.parse(bytes.toString('utf8')));
         if (!parsed.success) throw new DpHyperLoraError('PROTOCOL', `bad message from the bridge: ${describeIssues(parsed.error)}`);

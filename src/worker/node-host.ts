@@ -92,14 +92,15 @@ export class NodeHost {
         handles: this.handles,
         settings: this.options.settings,
       });
+      const computeMs = performance.now() - started;
       controller.signal.throwIfAborted();
       const sink = new FrameSink(id);
       const outputs: Record<string, WireValue> = {};
       for (const [name, value] of Object.entries(result.outputs)) outputs[name] = encodeWireValue(value, sink);
       const files = result.files?.map((f) => encodeWireFile(f, sink));
       for (const frame of sink.frames) transport.sendBinary(frame);
-      transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: { text: [...result.ui.text] } } : {}), ...(files ? { files } : {}) });
-      log.debug(`${message.node} finished in ${(performance.now() - started).toFixed(1)} ms`);
+      transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: { text: [...result.ui.text] } } : {}), ...(files ? { files } : {}), computeMs });
+      log.debug(`${message.node} finished in ${computeMs.toFixed(1)} ms`);
     } catch (e) {
       transport.sendText(errorMessage(id, message.node, e));
     } finally {

@@ -81,6 +81,8 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
     outputs: z.record(z.string(), wireValueSchema),
     ui: z.object({ text: z.array(z.string()) }).optional(),
     files: z.array(wireFileSchema).optional(),
+    /** Milliseconds the node's execute took in the worker (lets the bridge tell compute from transport). */
+    computeMs: z.number().nonnegative().optional(),
   }),
   z.object({
     type: z.literal('error'),

@@ -147,7 +147,7 @@ test('an empty folder, a folder without images, and a wrong pack are refused wit
   const e1 = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
   assert.equal(e1.code, 'IMAGE_UNREADABLE');
   assert.ok(!e1.message.includes('bob-secret'), 'the JSON error carries no file name');
-  assert.match(r.stderr, /not an image \(not used\): bob-secret-notes\.txt/, 'the local terminal lists the file');
+  assert.match(r.stderr, /not a readable image \(not used\): bob-secret-notes\.txt/, 'the local terminal lists the file');
   r = cli(['generate', '--images', noImages, '--out', join(work, 'e.safetensors'), '--on-unreadable', 'skip', ...base]);
   assert.equal(r.status, 2);
   assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'IMAGES_EMPTY');

@@ -72,7 +72,9 @@ test('ledger list, show and budget on a real ledger', async (t) => {
   const changed = json(['ledger', 'budget', '--epsilon', '4', '--delta', '1e-6', '--ledger', path]) as Record<string, unknown>;
   assert.deepEqual(changed.previous, { epsilon: 10, delta: 1e-5 });
   assert.deepEqual(changed.budget, { epsilon: 4, delta: 1e-6 });
-  assert.deepEqual((json(['ledger', 'budget', '--ledger', path]) as Record<string, unknown>).budget, { epsilon: 4, delta: 1e-6 });
+  const reopened = openLedger(path, { create: false });
+  assert.deepEqual(reopened.budget().budget, { epsilon: 4, delta: 1e-6 }, 'the new budget is stored');
+  reopened.close();
 
   const half = cli(['ledger', 'budget', '--epsilon', '4', '--ledger', path]);
   assert.equal(half.status, 2);

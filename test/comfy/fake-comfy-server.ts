@@ -23,9 +23,9 @@ import type { ApiPrompt } from '../../src/comfy/workflow-api.js';
 import { execute, type QueueItem, type RunHooks } from './fake-comfy/executor.js';
 import { validatePrompt } from './fake-comfy/validate.js';
 
-/** The core node definitions captured from ComfyUI 0.3.64's /object_info. */
-export function coreObjectInfo(): ObjectInfoT {
-  return ObjectInfo.parse(JSON.parse(readFileSync(new URL('./fixtures/object_info.core.json', import.meta.url), 'utf8')));
+/** The node definitions of a real ComfyUI 0.3.64 (its whole /object_info, 359 classes, recorded). */
+export function realObjectInfo(): ObjectInfoT {
+  return ObjectInfo.parse(JSON.parse(readFileSync(new URL('./fixtures/object_info.real-0.3.64.json', import.meta.url), 'utf8')));
 }
 
 /** Test server options. */
@@ -63,7 +63,7 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
   const dirs = { inputDir: join(root, 'input'), outputDir: join(root, 'output'), tempDir: join(root, 'temp') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   writeFileSync(join(dirs.inputDir, 'example.png'), await sharp({ create: { width: 96, height: 64, channels: 3, background: '#5a8cff' } }).png().toBuffer());
-  const baseInfo = options.objectInfo ?? coreObjectInfo();
+  const baseInfo = options.objectInfo ?? realObjectInfo();
   let nodeMs = options.nodeMs ?? 0;
   let startHook: (id: string) => void = () => undefined;
 
@@ -76,11 +76,12 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
   const cache = new Map<string, { ui?: Record<string, unknown[]>; outputs: unknown[] }>();
 
   function objectInfo(): ObjectInfoT {
-    // LoadImage's choices are the files in the input folder, as in ComfyUI.
-    const info = structuredClone(baseInfo);
-    const li = info.LoadImage?.input.required?.image;
-    if (li !== undefined) li[0] = readdirSync(dirs.inputDir).sort();
-    return info;
+    // LoadImage's choices are the files in the input folder, as in ComfyUI (the recording lists the real server's files).
+    const li = baseInfo.LoadImage;
+    if (li === undefined) return baseInfo;
+    const spec = li.input.required?.image;
+    const image = [readdirSync(dirs.inputDir).sort(), ...(spec?.slice(1) ?? [])] as typeof spec;
+    return { ...baseInfo, LoadImage: { ...li, input: { ...li.input, required: { ...li.input.required, image: image as NonNullable<typeof spec> } } } };
   }
 
   function sendJson(event: string, data: unknown, sid: string | null): void {

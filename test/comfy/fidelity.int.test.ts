@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import WebSocket from 'ws';
+import { ObjectInfo } from '../../src/comfy/object-info.js';
 import { HistoryReply, PromptAccepted, PromptRejected, QueueReply } from '../../src/comfy/rest-schemas.js';
 import { parseWsText, type WsMessage } from '../../src/comfy/ws-messages.js';
 import type { ApiPrompt } from '../../src/comfy/workflow-api.js';
@@ -94,9 +95,9 @@ test('the test server sends the same /ws message sequence as the real one (run, 
   await new Promise((r) => ws.on('open', r));
   ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
   const post = async (p: ApiPrompt): Promise<void> => {
+    const n = got.length;
     const r = await fetch(`${s.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: p, client_id: 'fidelity' }) });
     assert.equal(r.status, 200);
-    const n = got.length;
     while (!got.slice(n).some((m) => m.type === 'executing' && m.data.node === null)) await new Promise((res) => setTimeout(res, 5));
   };
   try {
@@ -109,4 +110,11 @@ test('the test server sends the same /ws message sequence as the real one (run, 
     const end = realPhases.findIndex((m, i) => m.type === 'executing' && m.data.node === null && realPhases.slice(0, i).filter((x) => x.type === 'execution_error').length > 0);
     assert.deepEqual(shape(got as { type: string; data: Record<string, unknown> }[]), shape(realPhases.slice(0, end + 1)));
   } finally { ws.close(); await s.close(); }
+});
+
+test('the whole /object_info of the real ComfyUI (359 classes, V1 and V3 nodes) passes the client schema', () => {
+  const full = JSON.parse(readFileSync(new URL('./fixtures/object_info.real-0.3.64.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const parsed = ObjectInfo.safeParse(full);
+  assert.equal(parsed.success, true, parsed.success ? '' : parsed.error.message.slice(0, 500));
+  assert.equal(Object.keys(full).length, 359);
 });

@@ -74,3 +74,28 @@ test('property: rhoForEpsilon is the largest ρ within ε (conservative side)', 
     return epsilonFromRho(r, delta(d)) <= e && epsilonFromRho(rho(r * (1 + 1e-9)), delta(d)) > e * (1 - 1e-9);
   }), { numRuns: 150 });
 });
+
+test('§1.4 RDP anchor: σ = 4.530877117 gives ε = 1 at δ = 1e-6 (fine order grid); exact is 0.927392', () => {
+  const r = rho(1 / (2 * 4.530877117 ** 2));
+  close(epsilonFromRho(r, delta(1e-6)), 1, 1e-6);
+  close(gaussianEpsilon(delta(1e-6), 1 / 4.530877117), 0.927392, 1e-6);
+});
+
+test('§3 order grid: σ = 50, δ = 1e-5: continuous α 0.06573 (Google grid 0.07020), exact 0.05863', () => {
+  close(epsilonFromRho(rho(1 / (2 * 50 * 50)), D5), 0.06573, 1e-4);
+  close(gaussianEpsilon(D5, 1 / 50), 0.05863, 1e-4);
+});
+
+test('§8: the continuous-α conversion lies between the exact ε and Google\'s order-grid RDP column', () => {
+  const rows: ReadonlyArray<readonly [number, number, number, number]> = [
+    // sigma, k, exact, RDP (Google DEFAULT_RDP_ORDERS)
+    [0.5, 1, 9.99725614643, 10.725510], [1, 1, 4.37717809568, 4.728507], [1, 10, 17.8565868301, 19.053598],
+    [2, 1, 1.99309140442, 2.165716], [2, 10, 7.51127590074, 8.079406], [5, 1, 0.725521750858, 0.794522],
+    [5, 10, 2.59438338053, 2.813653], [10, 1, 0.340669364684, 0.375291], [10, 10, 1.19936957375, 1.308497],
+    [20, 1000, 7.51127590074, 8.079406],
+  ];
+  for (const [s, k, exact, rdp] of rows) {
+    const eps = epsilonFromRho(rho(k / (2 * s * s)), D5);
+    assert.ok(eps > exact && eps <= rdp + 5e-7, `σ=${s} k=${k}: ${exact} < ${eps} ≤ ${rdp}`);
+  }
+});

@@ -309,3 +309,48 @@ export function buildTinyFeatures(o: TinyFeaturesOptions): Uint8Array {
     .node('MatMul', ['features', 'Wc'], ['logits'])
     .build('features');
 }
+
+/** Options of the small convolutional test encoder. */
+export interface ConvEncoderOptions {
+  readonly channels: number;
+  /** Square input size (28 for the reference world). */
+  readonly size: number;
+  readonly embeddingDim: number;
+  /** Width w: convolutions 1→w/2→w→w→2w, like training/hyper.py's Encoder; default 32. */
+  readonly width?: number;
+  readonly seed?: number;
+}
+
+/**
+ * A convolutional test encoder with the reference encoder's shape and cost (training/hyper.py: four 3×3 convs,
+ * three of stride 2, then 128 → d), ReLU instead of SiLU. For benchmarks that need a realistic encoder when the
+ * trained reference pack is absent.
+ */
+export function buildConvEncoder(o: ConvEncoderOptions): Uint8Array {
+  const w = o.width ?? 32;
+  const seed = o.seed ?? 11;
+  const g = new OnnxGraphBuilder()
+    .input({ name: 'images', shape: ['N', o.channels, o.size, o.size] })
+    .output({ name: 'embeddings', shape: ['N', o.embeddingDim] });
+  const convs: [number, number, number][] = [[o.channels, w / 2, 1], [w / 2, w, 2], [w, w, 2], [w, 2 * w, 2]];
+  let x = 'images';
+  let size = o.size;
+  convs.forEach(([cin, cout, stride], i) => {
+    g.floatInit(`cw${i}`, [cout, cin, 3, 3], seededWeights(cout * cin * 9, seed + i, 1 / Math.sqrt(cin * 9)))
+      .floatInit(`cb${i}`, [cout], seededWeights(cout, seed + 20 + i, 0.05))
+      .node('Conv', [x, `cw${i}`, `cb${i}`], [`c${i}`], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [stride, stride] })
+      .node('Relu', [`c${i}`], [`r${i}`]);
+    x = `r${i}`;
+    size = Math.floor((size + 2 - 3) / stride) + 1;
+  });
+  const flat = 2 * w * size * size;
+  return g.floatInit('f1', [flat, 128], seededWeights(flat * 128, seed + 40, 1 / Math.sqrt(flat)))
+    .floatInit('b1', [128], seededWeights(128, seed + 41, 0.05))
+    .floatInit('f2', [128, o.embeddingDim], seededWeights(128 * o.embeddingDim, seed + 42, 1 / Math.sqrt(128)))
+    .floatInit('b2', [o.embeddingDim], seededWeights(o.embeddingDim, seed + 43, 0.05))
+    .node('Flatten', [x], ['flat'], { axis: 1 })
+    .node('Gemm', ['flat', 'f1', 'b1'], ['h1'])
+    .node('Relu', ['h1'], ['h1r'])
+    .node('Gemm', ['h1r', 'f2', 'b2'], ['embeddings'])
+    .build('conv-encoder');
+}

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
-  buildLinearEncoder, buildTileHypernet, buildTinyFeatures, buildTinyUnet, seededUniform, type NamedShape,
+  buildConvEncoder, buildLinearEncoder, buildTileHypernet, buildTinyFeatures, buildTinyUnet, seededUniform, type NamedShape,
 } from './onnx-builder.js';
 
 /** The targets a test pack can have. */
@@ -51,6 +51,8 @@ export interface TestPackOptions {
   /** Reference target only: include unet.onnx (sampler) and features.onnx; default true. */
   readonly withSampler?: boolean;
   readonly withFeatures?: boolean;
+  /** 'linear' (default, cheapest) or 'conv' (the reference encoder's architecture and cost; square inputs only). */
+  readonly encoder?: 'linear' | 'conv';
   /** Reference target only: the modules (all square, same width); default two 16×16 modules. */
   readonly modules?: readonly TestModule[];
   /** Called on the manifest before it is written (after hashes are filled in). */
@@ -142,7 +144,9 @@ export async function writeTestPack(o: TestPackOptions): Promise<TestPack> {
   const rank = o.rank ?? 4;
   const modules = isRef ? (o.modules ?? referenceTestModules()) : o.target === 'sd15' ? sd15TestModules() : sdxlTestModules();
   const files: Record<string, Uint8Array> = {
-    'encoder.onnx': buildLinearEncoder({ channels, height, width, embeddingDim }),
+    'encoder.onnx': o.encoder === 'conv'
+      ? buildConvEncoder({ channels, size: height, embeddingDim })
+      : buildLinearEncoder({ channels, height, width, embeddingDim }),
     'hypernet.onnx': buildTileHypernet({ embeddingDim, outputs: loraTensorShapes(modules, rank) }),
   };
   const withSampler = isRef && (o.withSampler ?? true);

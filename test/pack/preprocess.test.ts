@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { isDpError } from '../../src/errors.js';
-import { checkListing, listImageFolder } from '../../src/pack/image-folder.js';
+import { listImageFolder } from '../../src/pack/image-folder.js';
+import { seededUniform } from '../helpers/onnx-builder.js';
 import { decodeImage, encoderInput, type DecodedImage } from '../../src/pack/preprocess.js';
+import { fastPngEligible } from '../../src/pack/png-fast-path.js';
 
 function rgbAt(img: DecodedImage, x: number, y: number): [number, number, number] {
   const i = (y * img.width + x) * 3;
@@ -111,40 +113,88 @@ test('encoder input: grey encoders get luma; resize is a centre-cropped cover', 
   assert.ok((out[1] as number) < 0.2 && (out[2 * 4 + 1] as number) > 0.8, `right pixel should be blue: ${Array.from(out).join(',')}`);
 });
 
-test('folder listing accounts for every entry; unreadable files fail or are skipped by policy, messages carry no names', async () => {
+test('folder listing accounts for every entry: candidates, hidden files, sub-folders', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dphl-list-'));
   try {
-    await sharp(Buffer.alloc(12, 7), { raw: { width: 2, height: 2, channels: 3 } }).png().toFile(join(dir, 'a-secret-name.png'));
-    await writeFile(join(dir, 'notes-secret.txt'), 'hello');
-    await writeFile(join(dir, 'truncated-secret.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    await sharp(Buffer.alloc(12, 7), { raw: { width: 2, height: 2, channels: 3 } }).png().toFile(join(dir, 'b-secret-name.png'));
+    await writeFile(join(dir, 'a-notes-secret.txt'), 'hello');
     await writeFile(join(dir, '.DS_Store'), 'x');
     await mkdir(join(dir, 'sub'));
     const l = await listImageFolder(dir);
-    assert.equal(l.imagePaths.length, 1);
-    assert.ok(l.imagePaths[0]?.endsWith('a-secret-name.png'));
-    assert.deepEqual(l.unreadable.map((u) => u.name), ['notes-secret.txt', 'truncated-secret.png']);
+    assert.deepEqual(l.imagePaths, [join(dir, 'a-notes-secret.txt'), join(dir, 'b-secret-name.png')]);
     assert.deepEqual(l.hiddenFiles, ['.DS_Store']);
     assert.deepEqual(l.subfolders, ['sub']);
-    assert.throws(() => checkListing(l, 'fail'), (e: unknown) => {
-      assert.ok(isDpError(e, 'IMAGE_UNREADABLE'));
-      assert.match(e.message, /^2 file\(s\) in the image folder could not be read as images/);
-      assert.ok(!e.message.includes('secret'));
-      return true;
-    });
-    checkListing(l, 'skip');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-test('an empty folder and a folder without images are IMAGES_EMPTY', async () => {
+test('a folder with no candidate files is IMAGES_EMPTY, saying what it holds instead', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dphl-empty-'));
   try {
-    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.startsWith('the image folder is empty'));
-    await writeFile(join(dir, 'readme.txt'), 'no images here');
-    const l = await listImageFolder(dir);
-    assert.throws(() => checkListing(l, 'skip'), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.includes('holds no readable images (1 unreadable file(s)'));
+    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.startsWith('the image folder holds no image files; put'));
+    await writeFile(join(dir, '.hidden'), 'x');
+    await mkdir(join(dir, 'nested'));
+    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.includes('(only 1 hidden file(s), 1 sub-folder(s), not searched)'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the same-size fast path gives exactly what the sharp path gives (grey and RGB)', async () => {
+  const next = seededUniform(5);
+  const greyPx = new Uint8Array(6 * 5 * 3);
+  for (let p = 0; p < 30; p++) greyPx.fill(Math.floor(next() * 256), p * 3, p * 3 + 3);
+  const rgbPx = Uint8Array.from({ length: 6 * 5 * 3 }, () => Math.floor(next() * 256));
+  for (const [rgb, channels] of [[greyPx, 1], [rgbPx, 3]] as const) {
+    const spec = { height: 5, width: 6, channels, normalise: { mean: channels === 1 ? [0.5] : [0.1, 0.2, 0.3], std: channels === 1 ? [0.5] : [0.3, 0.2, 0.1] } } as const;
+    const fast = await encoderInput({ rgb, width: 6, height: 5 }, spec);
+    // Reference: the sharp pipeline of the slow path, at the same size.
+    let pipe = sharp(rgb, { raw: { width: 6, height: 5, channels: 3 } }).resize(6, 5, { fit: 'cover', position: 'centre', kernel: 'lanczos3' });
+    if (channels === 1) pipe = pipe.greyscale();
+    const { data, info } = await pipe.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    for (let c = 0; c < channels; c++) {
+      for (let p = 0; p < 30; p++) {
+        const want = ((data[p * info.channels + c] as number) / 255 - (spec.normalise.mean[c] as number)) / (spec.normalise.std[c] as number);
+        assert.equal(fast[c * 30 + p], Math.fround(want));
+      }
+    }
+  }
+});
+
+test('small plain PNGs take the in-process fast path and decode to exactly what sharp gives', async () => {
+  const next = seededUniform(8);
+  for (const [w, h, ch] of [[28, 28, 1], [17, 9, 3], [256, 256, 1]] as const) {
+    const px = Buffer.from(Uint8Array.from({ length: w * h * ch }, () => Math.floor(next() * 256)));
+    const png = await sharp(px, { raw: { width: w, height: h, channels: ch } }).png().toBuffer();
+    assert.equal(fastPngEligible(png), true, `${w}×${h}×${ch} should be eligible`);
+    const viaSharp = await sharp(png).rotate().flatten({ background: '#000000' }).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer();
+    const fast = await decodeImage(png);
+    assert.deepEqual([fast.width, fast.height], [w, h]);
+    assert.deepEqual(Buffer.from(fast.rgb), viaSharp);
+  }
+});
+
+test('PNGs that sharp could decode differently are not eligible for the fast path', async () => {
+  const rgb = { raw: { width: 4, height: 4, channels: 3 as const } };
+  const px = Buffer.alloc(48, 90);
+  const cases: [string, Buffer][] = [
+    ['RGBA', await sharp(Buffer.alloc(64, 90), { raw: { width: 4, height: 4, channels: 4 } }).png().toBuffer()],
+    ['palette', await sharp(px, rgb).png({ palette: true }).toBuffer()],
+    ['16-bit', png16([1, 2, 3])],
+    ['EXIF orientation', await sharp(px, rgb).png().withMetadata({ orientation: 6 }).toBuffer()],
+    ['ICC profile', await sharp(px, rgb).png().withIccProfile('p3').toBuffer()],
+    ['too large', await sharp(Buffer.alloc(257 * 256, 1), { raw: { width: 257, height: 256, channels: 1 } }).png().toBuffer()],
+    ['not a PNG', await sharp(px, rgb).jpeg().toBuffer()],
+  ];
+  for (const [what, bytes] of cases) assert.equal(fastPngEligible(bytes), false, what);
+});
+
+test('a PNG whose pixel data is damaged is rejected by the fast path', async () => {
+  const png = await sharp(Buffer.alloc(28 * 28, 5), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+  const idat = png.indexOf('IDAT');
+  const damaged = Buffer.from(png);
+  damaged.fill(0xff, idat + 4, idat + 12);
+  assert.equal(fastPngEligible(damaged), true);
+  await assert.rejects(decodeImage(damaged));
 });

@@ -1,0 +1,59 @@
+"""Bridge throughput: a 32×512×512×3 IMAGE batch sent from ComfyUI's side to the worker, through the real
+bridge (uint8 tensor frames over the loopback WebSocket), next to an in-process copy of the same bytes.
+
+    npx tsc -p tsconfig.build.json && /usr/bin/python3 bench/bridge-throughput.py [--runs 5]
+
+The node used is DP Embed with an IMAGE input: it only wraps the received pixels (no embedding happens
+there), so its worker-side compute (reported by the worker as computeMs) is tiny and is subtracted anyway.
+Prints MB/s of the bridge, of an in-process copy, and their ratio. Target: >= 1 GB/s on loopback."""
+import statistics
+import sys
+import time
+
+import torch
+
+from bridge_bench_host import start_host
+
+RUNS = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
+B, H, W = 32, 512, 512
+
+
+def main():
+    host, compute_ms = start_host()
+    try:
+        classes = host.plugin.NODE_CLASS_MAPPINGS
+        pack = classes["DPHyperLoRA_LoadHypernetwork"]().run(pack="sd15-test")["result"][0]
+        embed = classes["DPHyperLoRA_Embed"]()
+        images = torch.rand(B, H, W, 3, generator=torch.Generator().manual_seed(1))
+        from dp_hyperlora_plugin.bridge.values import image_to_uint8
+        payload = image_to_uint8(images)
+        nbytes = payload.numel()
+        args = dict(pack=pack, folder="(none: use the images input)", on_unreadable="fail", images=images)
+        embed.run(**args)  # warm-up (worker JIT, socket buffers)
+        walls, transports, conversions, copies = [], [], [], []
+        for _ in range(RUNS):
+            t0 = time.perf_counter()
+            image_to_uint8(images)
+            conversions.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            embed.run(**args)
+            wall = time.perf_counter() - t0
+            walls.append(wall)
+            transports.append(wall - compute_ms[-1] / 1000 - conversions[-1])
+            t0 = time.perf_counter()
+            payload.clone()
+            copies.append(time.perf_counter() - t0)
+        mb = nbytes / 1e6
+        bridge = mb / statistics.median(transports)
+        copy = mb / statistics.median(copies)
+        print(f"IMAGE batch {B}x{H}x{W}x3: {mb:.1f} MB on the wire (uint8), {RUNS} runs, medians")
+        print(f"  float32 -> uint8 conversion in ComfyUI's process: {statistics.median(conversions) * 1000:.1f} ms")
+        print(f"  whole node execution (conversion + transfer + worker): {statistics.median(walls) * 1000:.1f} ms; worker compute {statistics.median(compute_ms[1:]):.1f} ms")
+        print(f"  bridge transfer: {bridge:.0f} MB/s   in-process copy: {copy:.0f} MB/s   ratio bridge/copy: {bridge / copy:.3f}")
+        print(f"  target >= 1000 MB/s on loopback: {'met' if bridge >= 1000 else 'NOT met'}")
+    finally:
+        host.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+/**
+ * Time-to-LoRA and peak memory against n, side by side in one run:
+ *
+ *   node --import tsx bench/time-to-lora.ts [--sizes 128,1024,10000] [--pack DIR]
+ *
+ * For each n, a fresh child process runs the whole personalisation (makeDpLora: list, decode, identify, resize,
+ * encode, clip, release with noise, hypernetwork, LoRA bytes) on n 28×28 grey PNGs, and then, in the same process,
+ * the encoder alone on n ready-made inputs in batches of the same size. It prints time-to-LoRA, the encoder-only
+ * time, the share of everything beyond the encoder's own forward passes ((time-to-LoRA − encoder-only) /
+ * encoder-only; the target is ≤ 25% at n = 1024), and the child's peak RSS (flat in n when memory is bounded).
+ *
+ * The pack is models/reference when present (the real encoder), else a test pack whose encoder has the
+ * reference encoder's architecture and cost (test/helpers/onnx-builder.ts buildConvEncoder).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { link, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ADD_REMOVE } from '../src/dp/index.js';
+import { openLedger } from '../src/dp/ledger.js';
+import { bundledReferencePackDir } from '../src/pack/bundled.js';
+import { loadPack } from '../src/pack/manifest.js';
+import { makeDpLora } from '../src/pack/personalise.js';
+import { SessionFactory } from '../src/pack/sessions.js';
+import { writeTestImages, writeTestPack } from '../test/helpers/test-packs.js';
+
+interface ChildResult {
+  n: number;
+  timeToLoraMs: number;
+  embedMs: number;
+  encoderInPipelineMs: number;
+  encoderOnlyMs: number;
+  peakRssMb: number;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Child mode: one personalisation on `dir`, then the encoder alone on as many inputs; prints one JSON line. */
+async function child(dir: string, packDir: string, n: number): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'dphl-bench-ledger-'));
+  const ledger = openLedger(join(work, 'ledger.sqlite'));
+  const pack = await loadPack(packDir);
+  const t0 = performance.now();
+  const r = await makeDpLora({ pack, images: { kind: 'folder', dir }, epsilon: 1, delta: 1e-5, relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu' });
+  const timeToLoraMs = performance.now() - t0;
+  ledger.close();
+  await rm(work, { recursive: true, force: true });
+  const m = pack.manifest;
+  const session = await new SessionFactory('cpu').open(pack.filePath(m.encoder.file), m.encoder.file);
+  const per = m.encoder.channels * m.encoder.height * m.encoder.width;
+  const batch = new Float32Array(m.encoder.maxBatch * per).map((_, i) => Math.sin(i));
+  const t1 = performance.now();
+  for (let done = 0; done < n; done += m.encoder.maxBatch) {
+    const b = Math.min(m.encoder.maxBatch, n - done);
+    await session.run({ [m.encoder.inputName]: new ort.Tensor('float32', batch.subarray(0, b * per), [b, m.encoder.channels, m.encoder.height, m.encoder.width]) });
+  }
+  const encoderOnlyMs = performance.now() - t1;
+  const result: ChildResult = {
+    n, timeToLoraMs, embedMs: r.report.timings.embedMs, encoderInPipelineMs: r.report.timings.encoderMs, encoderOnlyMs,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function parent(): Promise<void> {
+  const sizes = (arg('--sizes') ?? '128,1024,10000').split(',').map(Number);
+  const work = await mkdtemp(join(tmpdir(), 'dphl-bench-'));
+  try {
+    let packDir = arg('--pack') ?? bundledReferencePackDir();
+    let packNote = `pack ${packDir}`;
+    if (!existsSync(join(packDir, 'manifest.json'))) {
+      packDir = (await writeTestPack({ target: 'reference', dir: join(work, 'pack'), encoder: 'conv', embeddingDim: 16, maxBatch: 64 })).dir;
+      packNote = 'test pack with the reference encoder architecture (models/reference not present)';
+    }
+    const max = Math.max(...sizes);
+    const all = join(work, 'images');
+    const tw = performance.now();
+    await writeTestImages(all, { count: max, width: 28, height: 28, channels: 1 });
+    process.stdout.write(`# ${packNote}; wrote ${max} 28×28 grey PNGs in ${((performance.now() - tw) / 1000).toFixed(1)} s\n`);
+    const names = (await readdir(all)).sort();
+    const rows: ChildResult[] = [];
+    for (const n of sizes) {
+      const dir = n === max ? all : join(work, `n${n}`);
+      if (n !== max) {
+        await mkdir(dir);
+        for (const name of names.slice(0, n)) await link(join(all, name), join(dir, name));
+      }
+      const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', dir, packDir, String(n)],
+        { encoding: 'utf8', env: { ...process.env, DP_HYPERLORA_LOG: 'warn' }, maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`child for n=${n} failed: ${r.stderr}`);
+      rows.push(JSON.parse(r.stdout.trim().split('\n').pop() as string) as ChildResult);
+    }
+    process.stdout.write('      n   time-to-LoRA   encoder-only   beyond encoder   per image   peak RSS\n');
+    for (const r of rows) {
+      const extra = (r.timeToLoraMs - r.encoderOnlyMs) / r.encoderOnlyMs;
+      process.stdout.write(`${String(r.n).padStart(7)}   ${(r.timeToLoraMs / 1000).toFixed(2).padStart(10)} s   ${(r.encoderOnlyMs / 1000).toFixed(2).padStart(10)} s   ` +
+        `${(100 * extra).toFixed(0).padStart(12)} %   ${(r.timeToLoraMs / r.n).toFixed(2).padStart(6)} ms   ${r.peakRssMb.toFixed(0).padStart(5)} MB\n`);
+    }
+    const first = rows[0] as ChildResult;
+    const last = rows[rows.length - 1] as ChildResult;
+    process.stdout.write(`peak RSS ratio n=${last.n} / n=${first.n}: ${(last.peakRssMb / first.peakRssMb).toFixed(3)}\n`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--child')) {
+  const i = process.argv.indexOf('--child');
+  await child(process.argv[i + 1] as string, process.argv[i + 2] as string, Number(process.argv[i + 3]));
+} else {
+  await parent();
+}

@@ -1,0 +1,89 @@
+/**
+ * The dp-hyperlora ComfyUI frontend extension. ComfyUI does not draw a node's `ui.text` by itself
+ * (reference/comfyui.md §6), so every DP HyperLoRA node gets a read-only, non-serialised text widget (the
+ * pattern of the core "Preview Any" node), filled from the `executed` event:
+ * - on Noisy Aggregate, the release summary (how n was treated, σ, ε charged or reused, the budget left per
+ *   image, the release number) with its warnings first and the box tinted when there are any;
+ * - on the other nodes, their one-line status (the pack loaded, the LoRA made, the file saved, …).
+ * It shows only what the payload holds: the worker sends public values only, and nothing else is fetched.
+ */
+import type { ComfyExtension } from '@comfyorg/comfyui-frontend-types';
+import { app } from '../../scripts/app.js';
+import { ComfyWidgets, type GraphNode } from '../../scripts/widgets.js';
+import { summaryText, summaryView, type SummaryView } from './release-summary.js';
+
+/** Every node id of the plugin starts with this (nodes/manifest.json). */
+export const NODE_PREFIX = 'DPHyperLoRA_';
+/** The node whose body shows the release summary. */
+export const NOISY_AGGREGATE = 'DPHyperLoRA_NoisyAggregate';
+/** The name of the added widget; not an input of the node, and never saved in a workflow or prompt. */
+export const SUMMARY_WIDGET = 'dp_summary';
+
+const PLACEHOLDER_AGGREGATE = 'After a run: n\'s treatment, σ, ε charged (or reused), budget left per image, release number.';
+const PLACEHOLDER_OTHER = 'Status after a run.';
+
+/** Amber, readable on ComfyUI's dark and light themes. */
+const WARNING_COLOUR = '#e8a33d';
+
+/** The node callbacks the frontend calls; declared by the frontend in a module augmentation the types package cannot export. */
+interface NodeCallbacks {
+  onNodeCreated?(this: GraphNode): void;
+  onExecuted?(this: GraphNode, output: unknown): void;
+}
+
+type Widget = ReturnType<typeof ComfyWidgets.STRING>['widget'];
+
+function summaryWidget(node: GraphNode): Widget | undefined {
+  return node.widgets?.find((w) => w.name === SUMMARY_WIDGET) as Widget | undefined;
+}
+
+function addSummaryWidget(node: GraphNode, placeholder: string): void {
+  const { widget } = ComfyWidgets.STRING(node, SUMMARY_WIDGET, ['STRING', { multiline: true }], app);
+  // serialize=false keeps it out of widgets_values; options.serialize=false keeps it out of the API prompt
+  // (where an unknown input would change the node's cache signature).
+  widget.serialize = false;
+  widget.options.serialize = false;
+  widget.element.readOnly = true;
+  widget.element.placeholder = placeholder;
+}
+
+/** Tints the box when the summary holds a warning, so that it cannot be missed. */
+function showSeverity(element: HTMLTextAreaElement, view: SummaryView): void {
+  const warn = view.warningCount > 0;
+  element.dataset.dpSeverity = warn ? 'warn' : 'ok';
+  element.style.borderLeft = warn ? `4px solid ${WARNING_COLOUR}` : '';
+  element.style.backgroundColor = warn ? 'rgba(232, 163, 61, 0.15)' : '';
+  element.title = warn ? 'Read the lines marked ⚠ before using this release.' : '';
+}
+
+function showOutput(node: GraphNode, output: unknown): void {
+  const widget = summaryWidget(node);
+  if (widget === undefined) return;
+  const view = summaryView(output);
+  widget.value = summaryText(view);
+  showSeverity(widget.element, view);
+}
+
+function patchNodeType(prototype: NodeCallbacks, isAggregate: boolean): void {
+  const created = prototype.onNodeCreated;
+  prototype.onNodeCreated = function onNodeCreated(this: GraphNode): void {
+    created?.call(this);
+    addSummaryWidget(this, isAggregate ? PLACEHOLDER_AGGREGATE : PLACEHOLDER_OTHER);
+  };
+  const executed = prototype.onExecuted;
+  prototype.onExecuted = function onExecuted(this: GraphNode, output: unknown): void {
+    executed?.call(this, output);
+    showOutput(this, output);
+  };
+}
+
+/** The extension object (exported for tests; the module registers it on import). */
+export const extension: ComfyExtension = {
+  name: 'dp-hyperlora.summary',
+  beforeRegisterNodeDef(nodeType, nodeData) {
+    if (!nodeData.name.startsWith(NODE_PREFIX)) return;
+    patchNodeType(nodeType.prototype as NodeCallbacks, nodeData.name === NOISY_AGGREGATE);
+  },
+};
+
+app.registerExtension(extension);
