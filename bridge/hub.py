@@ -202,7 +202,10 @@ class WorkerHub:
         with self._lock:
             if self._conn is not None and self._conn.closed_reason is None:
                 return self._conn
-            if not self.settings.remote and (self._proc is None or self._proc.poll() is not None):
+            if not self.settings.remote:
+                # Calls come one at a time from the prompt thread, so a local process without a connection here
+                # is stale (exiting, or cut off): stop it and start a fresh one.
+                self._stop_process_locked()
                 self._token = secrets.token_urlsafe(32)  # a fresh token for every process
                 self._proc = self._spawn(self._bridge_url(), self._token, list(self.settings.worker_args))
             deadline = time.monotonic() + self.settings.start_timeout

@@ -70,6 +70,25 @@ def describe_model(obj, attr: str) -> dict:
     return {k: list(v.shape) for k, v in inner.state_dict().items() if getattr(v, "dim", lambda: 0)() >= 2}
 
 
+def pack_blob(tensors: dict):
+    """A tensor dict → (one uint8 tensor holding every tensor at an 8-byte aligned offset, their entries).
+
+    One blob instead of one frame set per tensor: a LoRA has hundreds of small tensors (1,680 for SDXL)."""
+    import torch
+    entries, parts, size = {}, [], 0
+    for name, v in tensors.items():
+        t = v.detach().to("cpu")
+        t = t.to(torch.float16 if t.dtype == torch.float16 else torch.float32).contiguous()
+        raw = t.reshape(-1).view(torch.uint8)
+        entries[name] = {"dtype": "float16" if t.dtype == torch.float16 else "float32", "shape": list(t.shape), "offset": size}
+        parts.append((size, raw))
+        size += -(-raw.numel() // 8) * 8
+    blob = torch.zeros(size, dtype=torch.uint8)
+    for offset, raw in parts:
+        blob[offset:offset + raw.numel()] = raw
+    return blob, entries
+
+
 def encode_input(spec: dict, value, sink: FrameSink, resolved) -> dict:
     """One input → its wire value. `resolved` is the path a CHOICE input resolved to."""
     kind = spec["kind"]
@@ -89,8 +108,8 @@ def encode_input(spec: dict, value, sink: FrameSink, resolved) -> dict:
     if t == "LORA_MODEL":
         if not isinstance(value, dict):
             raise DPHyperLoRAError("INVALID_INPUT_DATA", "the lora input must be a LORA_MODEL (a dict of tensors).")
-        tensors = {k: sink.add(v, "float16" if str(v.dtype) == "torch.float16" else "float32") for k, v in value.items()}
-        return {"kind": "tensors", "tensors": tensors, "metadata": dict(getattr(value, "dp_metadata", {}))}
+        blob, entries = pack_blob(value)
+        return {"kind": "tensors", "blob": sink.add(blob, "uint8"), "entries": entries, "metadata": dict(getattr(value, "dp_metadata", {}))}
     if isinstance(value, OpaqueHandle):
         return {"kind": "handle", "type": value.type_name, "handle": value.handle}
     return {"kind": "json", "value": value}
@@ -120,7 +139,19 @@ def decode_output(out_type: str, wire: dict, blobs: dict, replay=None):
             return t.float().div_(255.0)
         return t
     if kind == "tensors":
-        return LoraTensors({k: _tensor(r, blobs).float() for k, r in wire["tensors"].items()}, wire.get("metadata"))
+        import torch
+        blob = blobs[wire["blob"]["ref"]]
+        tensors = {}
+        for name, e in wire["entries"].items():
+            dt = {"uint8": torch.uint8, "float32": torch.float32, "float16": torch.float16}[e["dtype"]]
+            count = 1
+            for d in e["shape"]:
+                count *= d
+            if e["offset"] + count * DTYPE_BYTES[e["dtype"]] > len(blob):
+                raise DPHyperLoRAError("PROTOCOL", "a tensor runs past the end of its blob; reinstall the plugin so the bridge and worker match.")
+            t = torch.frombuffer(blob, dtype=dt, count=count, offset=e["offset"]) if count else torch.zeros(0, dtype=dt)
+            tensors[name] = t.reshape(e["shape"]).float()
+        return LoraTensors(tensors, wire.get("metadata"))
     raise DPHyperLoRAError("PROTOCOL", f"the worker sent an output of kind {kind!r} that the bridge does not know; reinstall the plugin.")
 
 
@@ -131,7 +162,7 @@ def tensor_refs(message: dict) -> list[dict]:
         if w.get("kind") == "tensor":
             refs.append(w["tensor"])
         elif w.get("kind") == "tensors":
-            refs.extend(w["tensors"].values())
+            refs.append(w["blob"])
     refs.extend(f["data"] for f in message.get("files", []))
     return refs
 

@@ -9,10 +9,9 @@ import { assembleLora, detectBaseModel, metadataToHeader } from '../src/lora/ind
 import { runHypernet } from '../src/pack/hypernet.js';
 import { packLayout } from '../src/pack/layout-check.js';
 import type { Pack } from '../src/pack/manifest.js';
-import { SessionFactory } from '../src/pack/sessions.js';
 import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
 import { modelInput, readJsonInputs } from '../src/worker/inputs.js';
-import { workerPack } from '../src/worker/resources.js';
+import { workerPack, workerSession } from '../src/worker/resources.js';
 import { fmt } from './noisy-aggregate.js';
 import { datasetEmbeddingSchema, packValueSchema } from '../src/worker/socket-values.js';
 import type { Tensor } from '../src/worker/values.js';
@@ -74,8 +73,8 @@ export const hypernetworkLora: NodeDefinition = {
         `${ID}: the dataset embedding was released for pack ${meta.packId} ${meta.packVersion} but this node has ${m.id} ${m.version}; connect the same Load DP Hypernetwork to DP Embed and here.`);
     }
     checkBase(pack, modelInput(inputs, 'model'));
-    const session = await new SessionFactory('auto').open(pack.filePath(m.hypernet.file), m.hypernet.file);
-    const outputs = await runHypernet(session, m.hypernet.inputName, Float32Array.from(v.dataset_embedding.embedding)).finally(() => session.release());
+    const session = await workerSession(pack, m.hypernet.file);
+    const outputs = await runHypernet(session, m.hypernet.inputName, Float32Array.from(v.dataset_embedding.embedding));
     const tensors: Record<string, Tensor> = {};
     for (const t of assembleLora({ outputs, layout: packLayout(m), rank: m.lora.rank, alpha: m.lora.alpha })) {
       tensors[t.name] = { dtype: 'float32', shape: t.shape, data: new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength) };

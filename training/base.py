@@ -22,17 +22,43 @@ from .data import load_fmnist, to_tensor
 from .diffusion import diffusion_loss
 from .unet import TinyUNet
 
+# First cycle: `steps` steps at peak `lr` (warmup, cosine to 5%); then each extra cycle [steps, peak lr, warmup]
+# restarts the cosine (SGDR-style warm restarts). A run's first cycle does not depend on the extra cycles, so a
+# longer schedule continues a shorter one exactly.
 BASE_CONFIG = {"ch": [32, 64], "temb_dim": 64, "heads": 4, "steps": 700, "batch": 96, "lr": 2e-3,
-               "warmup": 50, "ema": 0.99, "grad_clip": 1.0, "ckpt_every": 100}
-SMOKE_BASE_CONFIG = dict(BASE_CONFIG, steps=8, batch=16, warmup=2, ckpt_every=4)
+               "warmup": 50, "ema": 0.99, "grad_clip": 1.0, "ckpt_every": 100, "extra_cycles": [[700, 1e-3, 20]]}
+SMOKE_BASE_CONFIG = dict(BASE_CONFIG, steps=6, batch=16, warmup=2, ckpt_every=4, extra_cycles=[[2, 1e-3, 1]])
+
+
+def _cycles(cfg: dict) -> list:
+    return [(cfg["steps"], cfg["lr"], cfg["warmup"])] + [tuple(c) for c in cfg.get("extra_cycles", [])]
+
+
+def total_steps(cfg: dict) -> int:
+    return sum(c[0] for c in _cycles(cfg))
 
 
 def _lr_at(step: int, cfg: dict) -> float:
-    # Linear warmup then cosine decay to 5% of the peak: robust for short schedules.
-    if step < cfg["warmup"]:
-        return cfg["lr"] * (step + 1) / cfg["warmup"]
-    frac = (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"])
-    return cfg["lr"] * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+    # Per cycle: linear warmup then cosine decay to 5% of the cycle's peak.
+    for steps, lr, warmup in _cycles(cfg):
+        if step < steps:
+            if step < warmup:
+                return lr * (step + 1) / warmup
+            frac = (step - warmup) / max(1, steps - warmup)
+            return lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+        step -= steps
+    raise ValueError("step beyond the schedule")
+
+
+def _resumable(saved: dict, cfg: dict, step: int) -> bool:
+    """A checkpoint continues this run if its config is this one, or this one without the extra cycles and the
+    checkpoint is still inside the first cycle (whose schedule does not depend on them)."""
+    if saved == cfg:
+        return True
+    first = {k: v for k, v in cfg.items() if k != "extra_cycles"}
+    strip = {k: v for k, v in saved.items() if k != "extra_cycles"}
+    return strip == first and step <= cfg["steps"] and all(
+        a == b for a, b in zip(_cycles(saved)[1:], _cycles(cfg)[1:]))
 
 
 def build_unet(cfg: dict) -> TinyUNet:
@@ -52,19 +78,28 @@ def train_base(out_dir: Path, cfg: dict, seed: int) -> dict:
     ckpt = out_dir / "base_ckpt.pt"
     if ckpt.exists():
         state = torch.load(ckpt)
-        if state["config"] == cfg:
+        if _resumable(state["config"], cfg, state["step"]):
             model.load_state_dict(state["model"]); ema.load_state_dict(state["ema"])
-            opt.load_state_dict(state["opt"]); gen.set_state(state["gen"]); rng.bit_generator.state = state["rng"]
+            opt.load_state_dict(state["opt"]); gen.set_state(state["gen"])
             start, losses = state["step"], state["losses"]
             log(f"base: resuming at step {start}")
+    steps = total_steps(cfg)
     perm, pos = rng.permutation(len(images)), 0
-    bar = Progress(cfg["steps"] - start, "base")
-    t0 = time.time()
-    for step in range(start, cfg["steps"]):
+
+    def next_batch():
+        # The data order depends only on the seed: a resumed run replays it to the same position.
+        nonlocal perm, pos
         if pos + cfg["batch"] > len(perm):
             perm, pos = rng.permutation(len(images)), 0
-        x0 = to_tensor(images[np.sort(perm[pos:pos + cfg["batch"]])])
         pos += cfg["batch"]
+        return perm[pos - cfg["batch"]:pos]
+
+    for _ in range(start):
+        next_batch()
+    bar = Progress(steps - start, "base")
+    t0 = time.time()
+    for step in range(start, steps):
+        x0 = to_tensor(images[np.sort(next_batch())])
         for g in opt.param_groups:
             g["lr"] = _lr_at(step, cfg)
         loss = diffusion_loss(model, x0, generator=gen)
@@ -78,14 +113,14 @@ def train_base(out_dir: Path, cfg: dict, seed: int) -> dict:
                 pe.mul_(decay).add_(pm, alpha=1 - decay)
         losses.append(float(loss))
         bar.update(1, loss=float(np.mean(losses[-50:])))
-        if (step + 1) % cfg["ckpt_every"] == 0 and step + 1 < cfg["steps"]:
+        if (step + 1) % cfg["ckpt_every"] == 0 and step + 1 < steps:
             torch.save({"config": cfg, "model": model.state_dict(), "ema": ema.state_dict(),
-                        "opt": opt.state_dict(), "gen": gen.get_state(), "rng": rng.bit_generator.state,
-                        "step": step + 1, "losses": losses}, ckpt)
+                        "opt": opt.state_dict(), "gen": gen.get_state(), "step": step + 1, "losses": losses},
+                       ckpt)
             torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": {"step": step + 1}},
                        out_dir / "base_partial.pt")
     bar.close()
-    stats = {"steps": cfg["steps"], "images_seen": cfg["steps"] * cfg["batch"],
+    stats = {"steps": steps, "images_seen": steps * cfg["batch"],
              "final_train_loss_ema50": float(np.mean(losses[-50:])), "seconds_this_run": time.time() - t0,
              "params": sum(p.numel() for p in model.parameters())}
     # Write then rename, so that a reader never sees a half-written base.pt.

@@ -37,8 +37,9 @@ from .unet import LoraDict, TinyUNet, make_lora_init
 LORA_RANK = 4
 LORA_ALPHA = 4.0
 N_PUBLIC = 128  # the nominal set size every method divides by (a public constant, not the private count)
-DEFAULT_CFG = {"clip": 0.05, "steps": 16, "lr": 1e-2}
-TUNING_GRID = {"clip": (0.02, 0.05, 0.2), "steps": (8, 24), "lr": (1e-2, 3e-2)}
+DEFAULT_CFG = {"clip": 0.015, "steps": 8, "lr": 3e-2}
+# (steps, lr) move together: few large steps or more small ones (the total movement stays comparable).
+TUNING_GRID = {"clip": (0.005, 0.015, 0.05), "schedule": ((8, 3e-2), (24, 1e-2))}
 
 
 def _keys(lora: LoraDict) -> List[str]:
@@ -112,10 +113,19 @@ def privatize(g: torch.Tensor, clip: float, z: float, n_public: int,
     return total / n_public
 
 
+def _expand(cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """Accept {'schedule': (steps, lr)} as well as separate 'steps' and 'lr'."""
+    cfg = dict(cfg)
+    if "schedule" in cfg:
+        cfg["steps"], cfg["lr"] = cfg.pop("schedule")
+    return cfg
+
+
 def dpsgd_lora(unet: TinyUNet, x: torch.Tensor, epsilon: float, delta: float, cfg: Dict[str, float],
                generator: torch.Generator, chunk: int = 128) -> Tuple[LoraDict, Dict[str, Any]]:
     """DP-GD LoRA fine-tuning on the private images x [n,1,28,28]; returns the LoRA and its accounting."""
     t0 = time.time()
+    cfg = _expand(cfg)
     steps, clip, lr = int(cfg["steps"]), float(cfg["clip"]), float(cfg["lr"])
     z = 0.0 if math.isinf(epsilon) else dpsgd_sigma(epsilon, delta, steps)
     init = make_lora_init(unet, LORA_RANK, generator)

@@ -10,6 +10,8 @@ Protocol (docs/evaluation.md):
   disjoint samples of the same mixture and size from the TRAIN split (the metric's resolution).
 - KL(predicted class histogram of the generated images || pi). KL floor: the same for the reference sample.
 - Time: wall seconds to produce the LoRA (for ours: embed + release + hypernetwork; for DP-SGD: training).
+- Operational knobs (never change results, only which jobs run): DPHL_EVAL_DEADLINE (unix seconds) and
+  DPHL_EVAL_STOP_FILE (a path) stop starting new (set, method) jobs; the summary covers what finished.
 - DP-SGD and non-private hyperparameters come from bench/results/dpsgd-tuning.json, tuned on PUBLIC
   validation sets only (computed here when that file is missing or ``DPHL_RETUNE=1``).
 Results are cached per (set, method) in <out>/eval_cache so that an interrupted run resumes.
@@ -43,8 +45,8 @@ from .hyper import dp_embedding, load_pack_modules, lora_from_embedding
 SEEDS_FILE = REPO_ROOT / "training" / "eval_seeds.json"
 FULL = {"samples": 500, "ddim_steps": 10, "tune_sets": 2, "tune_eps": [1.0, 8.0]}
 SMOKE = {"samples": 24, "ddim_steps": 2, "tune_sets": 1, "tune_eps": [1.0], "sets": 2, "n": 16,
-         "reference_size": 24, "epsilons": [1.0, 8.0],
-         "dpsgd_grid": {"clip": (0.03,), "steps": (2,), "lr": (0.03,)}, "ft_grid": {"steps": (2,), "lr": (0.03,)}}
+         "reference_size": 24, "epsilons": [1.0],
+         "dpsgd_grid": {"clip": (0.03,), "schedule": ((2, 0.03),)}, "ft_grid": {"steps": (2,), "lr": (0.03,)}}
 
 
 def load_eval_sets(path: Path = SEEDS_FILE, smoke: bool = False) -> Dict[str, Any]:
@@ -108,7 +110,10 @@ def dpsgd_cfg_for(tuned: Dict[str, Any], eps: float) -> Dict[str, float]:
     """The tuned configuration at the tuned epsilon nearest to eps on a log scale."""
     tuned_eps = [float(e) for e in tuned["dpsgd"]["per_eps"]]
     near = min(tuned_eps, key=lambda e: abs(math.log(e) - math.log(eps)))
-    return dict(tuned["dpsgd"]["per_eps"][str(near)]["best"])
+    cfg = dict(tuned["dpsgd"]["per_eps"][str(near)]["best"])
+    if "schedule" in cfg:
+        cfg["steps"], cfg["lr"] = cfg.pop("schedule")
+    return cfg
 
 
 PRIORITY = ["dpsgd_eps1", "dpsgd_eps8", "ours_eps1", "ours_eps8", "nonprivate", "ours_epsinf", "dpsgd_eps0.5",
@@ -196,8 +201,10 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
                         "_ref": ref_feats})
     # Job-major order, most informative first (eps 1 and 8 of both methods), so that a run cut short by
     # DPHL_EVAL_DEADLINE (unix seconds) still reports complete rows for the headline comparison.
+    report_jobs = jobs
     jobs = sorted(jobs, key=lambda j: PRIORITY.index(j["key"]) if j["key"] in PRIORITY else len(PRIORITY))
     deadline = float(os.environ.get("DPHL_EVAL_DEADLINE", "inf"))
+    stop_file = os.environ.get("DPHL_EVAL_STOP_FILE")
     bar = Progress(len(sets) * len(jobs), "evaluate (method x set)")
     for job in jobs:
         for st, rec, x in zip(sets, records, private_x):
@@ -211,7 +218,7 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
                 rec["methods"][job["key"]] = json.loads(path.read_text())
                 bar.update(1)
                 continue
-            if time.time() > deadline:
+            if time.time() > deadline or (stop_file and Path(stop_file).exists()):
                 bar.update(1)
                 continue
             gen = torch.Generator().manual_seed(st["seed"] * 7919 + len(job["key"]))
@@ -227,7 +234,7 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     for rec in records:
         rec.pop("_ref")
     bar.close()
-    summary = summarise(records, jobs, spec, plan, tuned)
+    summary = summarise(records, report_jobs, spec, plan, tuned)
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "reference-comparison.json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
     cmd = "/usr/bin/python3 -m training.run_all" + (" --smoke" if smoke else "")

@@ -48,27 +48,32 @@ export interface DemoReport {
   readonly outputs: { readonly lora: string; readonly samples: string; readonly report: string };
   readonly personalisation: DpLoraReport;
   readonly evaluation: {
-    readonly referenceImages: number;
     readonly samplesPerSide: number;
     readonly steps: number;
-    readonly fidBase: number;
-    readonly fidLora: number;
-    readonly fidRatio: number;
-    readonly classKlBase?: number;
-    readonly classKlLora?: number;
     readonly samplingMs: number;
+    /** FID (and class KL) against the reference images; absent, with `note`, when the pack has no features.onnx. */
+    readonly fid?: {
+      readonly referenceImages: number;
+      readonly base: number;
+      readonly lora: number;
+      /** lora / base: below 1 means the DP LoRA moved samples towards the private mixture. */
+      readonly ratio: number;
+      readonly classKlBase?: number;
+      readonly classKlLora?: number;
+    };
+    readonly note?: string;
   };
   readonly totalMs: number;
 }
 
 function human(r: DemoReport): string {
-  const e = r.evaluation;
+  const e = r.evaluation.fid;
   const p = r.personalisation;
   return [
     `wrote ${r.outputs.lora}, ${r.outputs.samples} (left: base model, right: with the DP LoRA) and ${r.outputs.report}`,
     `DP LoRA at (ε=${p.privacy.epsilon.toPrecision(4)}, δ=${p.privacy.delta}) under ${p.privacy.relation}; demo ledger ${p.ledger.path} ` +
       `(${p.ledger.charged ? 'charged' : 'repeat of a stored release: nothing charged'})`,
-    `FID against the reference images (${e.referenceImages}): base ${e.fidBase.toFixed(2)}, with DP LoRA ${e.fidLora.toFixed(2)} (ratio ${e.fidRatio.toFixed(3)})` +
+    e === undefined ? (r.evaluation.note ?? '') : `FID against the reference images (${e.referenceImages}): base ${e.base.toFixed(2)}, with DP LoRA ${e.lora.toFixed(2)} (ratio ${e.ratio.toFixed(3)})` +
       (e.classKlBase !== undefined && e.classKlLora !== undefined ? `; class KL base ${e.classKlBase.toFixed(3)}, with LoRA ${e.classKlLora.toFixed(3)}` : ''),
     `${(r.totalMs / 1000).toFixed(1)} s on ${p.provider.used}`,
   ].join('\n');
@@ -103,7 +108,7 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
       const display = localDisplay({ quiet: o.json });
       if (privacy.ledgerPath === undefined) process.stderr.write(`dp-hyperlora: the demo uses its own ledger, ${ledgerPath}, not your real one.\n`);
       const pack = await loadPack(bundledReferencePackDir());
-      requireSampler(pack);
+      requireSampler(pack, false);
       const ledger = openLedger(ledgerPath);
       try {
         const made = await makeDpLora({
@@ -122,11 +127,14 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
           outputs: paths,
           personalisation: made.report,
           evaluation: {
-            referenceImages: ev.referenceCount, samplesPerSide: ev.samples, steps: ev.steps, fidBase: ev.base.fid, fidLora: ev.lora.fid,
-            fidRatio: ev.lora.fid / ev.base.fid,
-            ...(ev.base.classKl !== undefined ? { classKlBase: ev.base.classKl } : {}),
-            ...(ev.lora.classKl !== undefined ? { classKlLora: ev.lora.classKl } : {}),
-            samplingMs: ev.samplingMs,
+            samplesPerSide: ev.samples, steps: ev.steps, samplingMs: ev.samplingMs,
+            ...(ev.scores !== undefined ? {
+              fid: {
+                referenceImages: ev.scores.referenceCount, base: ev.scores.base.fid, lora: ev.scores.lora.fid, ratio: ev.scores.lora.fid / ev.scores.base.fid,
+                ...(ev.scores.base.classKl !== undefined ? { classKlBase: ev.scores.base.classKl } : {}),
+                ...(ev.scores.lora.classKl !== undefined ? { classKlLora: ev.scores.lora.classKl } : {}),
+              },
+            } : { note: `FID not computed: pack ${pack.manifest.id}@${pack.manifest.version} has no features.onnx.` }),
           },
           totalMs: performance.now() - t0,
         };

@@ -87,7 +87,7 @@ export const registerEval: RegisterCommand = (program: Command, setStatus) => {
         throw new DpHyperLoraError('INVALID_ARGUMENT', '--ledger has no effect without --charge-ledger (eval uses a throwaway ledger by default); add --charge-ledger to charge that ledger.');
       }
       const pack = await loadPack(o.pack ?? bundledReferencePackDir());
-      requireSampler(pack);
+      requireSampler(pack, true);
       const scratch = o.chargeLedger ? undefined : await mkdtemp(join(tmpdir(), 'dp-hyperlora-eval-'));
       const ledger = openLedger(scratch !== undefined ? join(scratch, 'ledger.sqlite') : (privacy.ledgerPath ?? defaultLedgerPath()));
       const display = localDisplay({ quiet: o.json });
@@ -102,10 +102,11 @@ export const registerEval: RegisterCommand = (program: Command, setStatus) => {
           pack, sessions: new SessionFactory(privacy.provider), factors: made.factors, referenceDir: o.reference, samples: o.samples,
           ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: o.seed,
         });
+        const scores = ev.scores as NonNullable<typeof ev.scores>;
         const out: EvalOutput = {
           notice: NOT_PRIVATE_NOTICE, ledgerCharged: o.chargeLedger ? 'real ledger' : 'throwaway ledger (nothing spent)',
-          personalisation: made.report, referenceImages: ev.referenceCount, samples: ev.samples, steps: ev.steps, seed: ev.seed,
-          base: ev.base, lora: ev.lora, ...(ev.referenceClassHistogram !== undefined ? { referenceClassHistogram: ev.referenceClassHistogram } : {}),
+          personalisation: made.report, referenceImages: scores.referenceCount, samples: ev.samples, steps: ev.steps, seed: ev.seed,
+          base: scores.base, lora: scores.lora, ...(scores.referenceClassHistogram !== undefined ? { referenceClassHistogram: scores.referenceClassHistogram } : {}),
         };
         emit(o.json, out, human);
         setStatus(0);

@@ -26,7 +26,8 @@ export function localDisplay(options: { quiet: boolean }): LocalDisplay {
   };
   return {
     onListing(l) {
-      for (const f of l.hiddenFiles) say(`dp-hyperlora: hidden file ignored: ${f}`);
+      for (const f of l.otherFiles) say(`dp-hyperlora: not an image file by its name (not used): ${f}`);
+      for (const f of l.hiddenFiles) say(`dp-hyperlora: hidden file (not used): ${f}`);
       for (const f of l.subfolders) say(`dp-hyperlora: sub-folder not searched: ${f}/`);
     },
     onUnreadableFile(label, reason) {

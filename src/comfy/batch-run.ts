@@ -109,7 +109,8 @@ export async function runBatch(opts: BatchOptions, onEvent: (e: BatchEvent) => v
           onQueued: (id) => promptIds.set(job, id),
           onProgress: (p: PromptProgress) => onEvent({ type: 'progress', job: job.name, fraction: p.fraction, node: p.node }),
         });
-        return { promptId: result.promptId, files: await downloadOutputs(server.rest, collectFileRefs(result.outputs), opts.outDir, job.name, opts.signal) };
+        // Not aborted with the signal: a prompt that finished despite Ctrl-C is kept, with its files.
+        return { promptId: result.promptId, files: await downloadOutputs(server.rest, collectFileRefs(result.outputs), opts.outDir, job.name) };
       },
       onRetry: (job, error, attempt, server) => onEvent({ type: 'retry', job: job.name, server: server.label, attempt, error: { code: error.code, message: error.message } }),
       onEnd: (job, end) => {

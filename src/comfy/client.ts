@@ -22,6 +22,8 @@ export interface ClientOptions extends RestOptions, SocketOptions {
   clientId?: string;
   /** How long the server may stay unreachable before in-flight prompts fail (ms). Default 60 000. */
   reconnectGiveUpMs?: number;
+  /** How long cancel() waits for the server to confirm an interrupt (ms). Default 5 000. */
+  cancelWaitMs?: number;
 }
 
 /** Options of one run. */
@@ -50,6 +52,7 @@ export class ComfyClient {
   private readonly socket: ComfySocket;
   private readonly pending = new Map<string, Pending>();
   private readonly giveUpMs: number;
+  private readonly cancelWaitMs: number;
   private downSince: number | undefined;
   private giveUpTimer: NodeJS.Timeout | undefined;
 
@@ -57,6 +60,7 @@ export class ComfyClient {
     this.rest = new ComfyRest(serverUrl, options);
     this.clientId = options.clientId ?? randomUUID().replace(/-/g, '');
     this.giveUpMs = options.reconnectGiveUpMs ?? 60_000;
+    this.cancelWaitMs = options.cancelWaitMs ?? 5_000;
     const wsUrl = this.rest.url('ws');
     wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
     wsUrl.searchParams.set('clientId', this.clientId);
@@ -126,7 +130,11 @@ export class ComfyClient {
     });
   }
 
-  /** Stops one of our prompts: drops it from the queue if pending, interrupts it if running; rejects it with CANCELLED. */
+  /**
+   * Stops one of our prompts: drops it from the queue if it waits there; if it runs, interrupts it and
+   * waits (up to `cancelWaitMs`) for the server to confirm, so the caller learns how it really ended (it
+   * may even have finished). Otherwise it rejects with CANCELLED.
+   */
   async cancel(promptId: string): Promise<void> {
     const p = this.pending.get(promptId);
     if (p === undefined) return;
@@ -134,7 +142,12 @@ export class ComfyClient {
     if (!(await p.posted)) return; // never queued: the POST failure already settled it
     try {
       await this.rest.request('queue', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delete: [promptId] }) });
-      await this.rest.interrupt(promptId);
+      const queue = await this.rest.queue();
+      if (queue.queue_running.some((item) => item[1] === promptId)) {
+        await this.rest.interrupt(promptId);
+        const deadline = Date.now() + this.cancelWaitMs;
+        while (this.pending.has(promptId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
     } catch (e) {
       log.warn(`could not interrupt a prompt on ${this.label}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -22,7 +22,7 @@ const TRANSIENT_EXCEPTION = /OutOfMemory|CUDA out of memory/i;
 
 /** The COMFY_EXECUTION error for an `execution_error` payload. Traceback and inputs are kept out of the message. */
 export function executionError(d: z.infer<typeof ExecutionErrorData>, serverLabel: string): DpHyperLoraError {
-  const firstLine = d.exception_message.split('\n').map((s) => s.trim()).find((s) => s !== '') ?? '';
+  const firstLine = (d.exception_message.split('\n').map((s) => s.trim()).find((s) => s !== '') ?? '').replace(/\.+$/, '');
   return new DpHyperLoraError('COMFY_EXECUTION',
     `node ${d.node_id} (${d.node_type}) failed on ${serverLabel}: ${d.exception_type}: ${firstLine}. See the ComfyUI log for the traceback.`,
     { details: { transient: TRANSIENT_EXCEPTION.test(`${d.exception_type} ${d.exception_message}`), prompt_id: d.prompt_id, node_id: d.node_id, node_type: d.node_type, exception_type: d.exception_type } });

@@ -9,6 +9,7 @@
  */
 import { DpHyperLoraError } from '../errors.js';
 import type { Grid } from './grid.js';
+import type { ReleasePlan } from './release.js';
 import type { ClipNorm } from './types.js';
 
 /** Largest number of vectors one ClippedSum accepts (keeps every integer sum below 2^51). */
@@ -73,6 +74,11 @@ export class ClippedSum {
     if (grid.clipGrid * grid.step !== clip) throw new DpHyperLoraError('INVALID_ARGUMENT', 'the grid was made for a different clip norm; build the ClippedSum from the release plan.');
     this.sumGrid = new Float64Array(dim);
     this.snapped = new Float64Array(dim);
+  }
+
+  /** A ClippedSum for a release plan's C, d and grid (the only way the release path should make one). */
+  static forPlan(plan: ReleasePlan): ClippedSum {
+    return new ClippedSum(plan.request.clipNorm, plan.request.dim, plan.grid);
   }
 
   /** How many vectors have been added (private under add-remove: release it only through the noisy count). */

@@ -5,9 +5,10 @@
 
 /** x = mantissa·2^exponent exactly, for a finite double x > 0 (mantissa < 2^53). */
 export function exactDyadic(x: number): { mantissa: bigint; exponent: number } {
-  let e = Math.floor(Math.log2(x)) - 52;
+  // Every double is a multiple of 2^-1074, so e never needs to go below it (subnormals start there).
+  let e = Math.max(-1074, Math.floor(Math.log2(x)) - 52);
   // Math.log2 can be off by one next to powers of two; nudge until x·2^-e is an integer below 2^53.
-  while (!Number.isInteger(x / 2 ** e)) e--;
+  while (e > -1074 && !Number.isInteger(x / 2 ** e)) e--;
   while (x / 2 ** e >= 2 ** 53) e++;
   return { mantissa: BigInt(x / 2 ** e), exponent: e };
 }

@@ -147,7 +147,7 @@ export function releaseMean(sum: ClippedSum, plan: ReleasePlan): MeanRelease {
   const g = sum.grid;
   if (sum.clip !== plan.request.clipNorm || sum.dim !== plan.request.dim || g.exponent !== plan.grid.exponent
     || g.clipInner !== plan.grid.clipInner || g.normSqBound !== plan.grid.normSqBound) {
-    throw new DpHyperLoraError('INVALID_ARGUMENT', 'the ClippedSum was not built for this plan (clip norm, dimension or grid differ); use ClippedSum.forPlan(plan).');
+    throw new DpHyperLoraError('INVALID_ARGUMENT', 'the ClippedSum was not built for this plan (clip norm, dimension or grid differ); use clippedSumFor(plan).');
   }
   return releaseMeanWith(sum, plan, defaultBits);
 }
@@ -176,7 +176,7 @@ export function releaseMeanWith(sum: ClippedSum, plan: ReleasePlan, rng: RandomB
   return { relation: 'add-remove', noisySum, noisyCount, mean: noisySum.map((x) => x / divisor), plan };
 }
 
-/** A ClippedSum for this plan's C, d and grid. */
+/** A ClippedSum for this plan's C, d and grid (same as ClippedSum.forPlan). */
 export function clippedSumFor(plan: ReleasePlan): ClippedSum {
-  return new ClippedSum(plan.request.clipNorm, plan.request.dim, plan.grid);
+  return ClippedSum.forPlan(plan);
 }

@@ -1,7 +1,8 @@
 /**
  * Streamed embedding: decode → identify → preprocess → batch (≤ maxBatch) → encoder → rows handed to a sink
  * (the DP clipped-sum accumulator). Memory is bounded by the pipeline, not by n: at most `decodeConcurrency`
- * full-size decoded images exist at once (each is reduced at once to its ledger id and its small encoder input),
+ * images are in flight, of which at most SHARP_DECODE_LIMIT full-size libvips decodes (./preprocess.ts); each
+ * decoded image is reduced at once to its ledger id and its small encoder input,
  * and at most two batches of encoder input are alive (one being filled while the encoder runs on the previous).
  * Embedding rows are passed on and dropped; nothing per image is kept except its 64-hex ledger id.
  */
@@ -37,7 +38,10 @@ export interface EmbedStreamOptions<Id> {
   readonly onUnreadableFile?: (label: string, reason: string) => void;
   /** Called after each batch with the number of images done so far (local progress display). */
   readonly onProgress?: (done: number) => void;
-  /** In-flight decodes; default 4 (sharp runs them on libuv's thread pool). */
+  /**
+   * Images in flight (read, decoded, preprocessed) ahead of the encoder; default 16. Large images additionally
+   * pass through sharp's own limit of concurrent decodes (./preprocess.ts), which bounds their memory.
+   */
   readonly decodeConcurrency?: number;
 }
 
@@ -99,7 +103,7 @@ async function runBatch<Id>(o: EmbedStreamOptions<Id>, batch: Prepared<Id>[], si
 export async function embedStream<Id>(o: EmbedStreamOptions<Id>): Promise<EmbedStreamResult<Id>> {
   const t0 = performance.now();
   const size = encoderInputSize(o.spec);
-  const window = Math.max(1, o.decodeConcurrency ?? 4);
+  const window = Math.max(1, o.decodeConcurrency ?? 16);
   const pending: Promise<Prepared<Id> | { failed: string }>[] = [];
   const labels: string[] = [];
   const ids: Id[] = [];

@@ -31,14 +31,17 @@ export interface SetScores {
 
 /** The result of {@link evaluateLora}. */
 export interface LoraEvaluation {
-  readonly referenceCount: number;
   readonly samples: number;
   readonly steps: number;
   readonly seed: number;
   readonly strength: number;
-  readonly base: SetScores;
-  readonly lora: SetScores;
-  readonly referenceClassHistogram?: number[];
+  /** Present when the pack has features.onnx (FID needs it). */
+  readonly scores?: {
+    readonly referenceCount: number;
+    readonly base: SetScores;
+    readonly lora: SetScores;
+    readonly referenceClassHistogram?: number[];
+  };
   /** The sampled images (pixel range of the pack), for grids. */
   readonly baseSamples: SampleSet;
   readonly loraSamples: SampleSet;
@@ -96,48 +99,60 @@ async function scores(samples: SampleSet, ref: ExtractedFeatures, o: EvaluateLor
   return { ...score, classKl: klDivergence(refHist, hist), classHistogram: Array.from(hist) };
 }
 
-/** Throws PACK_INCOMPATIBLE unless the pack has a sampler and a feature network (check before spending budget). */
-export function requireSampler(pack: Pack): void {
+/**
+ * Throws PACK_INCOMPATIBLE unless the pack has a sampler (and, with `needFeatures`, a feature network): check this
+ * before spending budget.
+ */
+export function requireSampler(pack: Pack, needFeatures: boolean): void {
   const m = pack.manifest;
-  if (m.sampler === undefined || m.features === undefined) {
+  if (m.sampler === undefined || (needFeatures && m.features === undefined)) {
     throw new DpHyperLoraError('PACK_INCOMPATIBLE',
       `pack ${m.id} (${m.target}) has no ${m.sampler === undefined ? 'sampler (unet.onnx)' : 'features.onnx'}; evaluation needs a pack with its own small diffusion model, such as the bundled reference pack.`);
   }
 }
 
-/** Samples base and LoRA images and scores both against the reference folder (see the module comment). */
+async function scoreBoth(o: EvaluateLoraOptions, base: SampleSet, lora: SampleSet): Promise<LoraEvaluation['scores']> {
+  const features = o.pack.manifest.features;
+  if (features === undefined) return undefined;
+  const session = await o.sessions.open(o.pack.filePath(features.file), features.file);
+  try {
+    const ref = await referenceFeatures(o, session);
+    const refHist = ref.logits !== undefined && ref.classes !== undefined ? Array.from(classHistogram(ref.logits, ref.count, ref.classes)) : undefined;
+    return {
+      referenceCount: ref.count, base: await scores(base, ref, o, session), lora: await scores(lora, ref, o, session),
+      ...(refHist !== undefined ? { referenceClassHistogram: refHist } : {}),
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Samples base and LoRA images and, when the pack has features.onnx, scores both against the reference folder. */
 export async function evaluateLora(o: EvaluateLoraOptions): Promise<LoraEvaluation> {
   const m = o.pack.manifest;
-  requireSampler(o.pack);
+  requireSampler(o.pack, false);
   const sampler = m.sampler as NonNullable<typeof m.sampler>;
-  const features = m.features as NonNullable<typeof m.features>;
   const steps = o.steps ?? sampler.defaultSteps;
   const seed = o.seed ?? 0;
   const strength = o.strength ?? 1;
   const unetSession = await o.sessions.open(o.pack.filePath(sampler.file), sampler.file);
-  const featSession = await o.sessions.open(o.pack.filePath(features.file), features.file);
+  let base: SampleSet;
+  let lora: SampleSet;
+  const t0 = performance.now();
   try {
-    const ref = await referenceFeatures(o, featSession);
     const common = {
       imageShape: { channels: m.encoder.channels, height: m.encoder.height, width: m.encoder.width }, count: o.samples, steps,
       timesteps: sampler.timesteps, schedule: sampler.schedule, pixelRange: sampler.pixelRange, seed, ...(o.signal ? { signal: o.signal } : {}),
     } as const;
-    const t0 = performance.now();
-    const base = await sampleDdim({ ...common, model: new UnetEpsModel(unetSession, { modules: m.lora.modules, rank: m.lora.rank }) });
+    base = await sampleDdim({ ...common, model: new UnetEpsModel(unetSession, { modules: m.lora.modules, rank: m.lora.rank }) });
     const withLora = new UnetEpsModel(unetSession, {
       modules: m.lora.modules, rank: m.lora.rank, lora: { factors: o.factors, scale: loraScale(strength, m.lora.alpha, m.lora.rank) },
     });
-    const lora = await sampleDdim({ ...common, model: withLora });
-    const samplingMs = performance.now() - t0;
-    const baseScores = await scores(base, ref, o, featSession);
-    const loraScores = await scores(lora, ref, o, featSession);
-    const refHist = ref.logits !== undefined && ref.classes !== undefined ? Array.from(classHistogram(ref.logits, ref.count, ref.classes)) : undefined;
-    return {
-      referenceCount: ref.count, samples: o.samples, steps, seed, strength, base: baseScores, lora: loraScores,
-      ...(refHist !== undefined ? { referenceClassHistogram: refHist } : {}), baseSamples: base, loraSamples: lora, samplingMs,
-    };
+    lora = await sampleDdim({ ...common, model: withLora });
   } finally {
     await unetSession.release();
-    await featSession.release();
   }
+  const samplingMs = performance.now() - t0;
+  const scored = await scoreBoth(o, base, lora);
+  return { samples: o.samples, steps, seed, strength, ...(scored !== undefined ? { scores: scored } : {}), baseSamples: base, loraSamples: lora, samplingMs };
 }

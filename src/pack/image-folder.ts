@@ -1,8 +1,9 @@
 /**
  * Lists a private image folder so that no file goes unaccounted for. Every entry ends in exactly one bucket:
- * a candidate image (every regular, non-hidden file: decoded later, and counted as unreadable if that fails),
- * a hidden file (name starting with ".", e.g. .DS_Store: counted, never opened), or a sub-folder (counted, not
- * entered). Listing reads names only; files are opened once, by the streamed decoder, so that a 10,000-image
+ * an image file (an image extension: decoded later, and counted as unreadable if that fails, where the user's
+ * --on-unreadable policy applies), another file (no image extension, e.g. notes.txt: counted and named on the
+ * local terminal, never opened), a hidden file (name starting with ".", e.g. .DS_Store: counted, never opened),
+ * or a sub-folder (counted, not entered). Listing reads names only; files are opened once, by the streamed decoder, so that a 10,000-image
  * folder costs one decode per image and nothing more.
  *
  * Privacy: the file names are private. They are returned to the caller only so that the local CLI can print
@@ -18,26 +19,37 @@ export type OnUnreadable = 'skip' | 'fail';
 
 /** The accounting of one folder. Counts are safe to report; names are for the user's own terminal only. */
 export interface FolderListing {
-  /** Absolute paths of the candidate image files (regular, not hidden), sorted by name. */
+  /** Absolute paths of the image files (image extension, not hidden), sorted by name. */
   readonly imagePaths: readonly string[];
+  /** Names of visible files without an image extension (not used). */
+  readonly otherFiles: readonly string[];
   readonly hiddenFiles: readonly string[];
   readonly subfolders: readonly string[];
 }
 
+/** File name extensions treated as images (case-insensitive); what sharp/libvips reads, plus HEIC/HEIF. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'webp', 'tif', 'tiff', 'gif', 'avif', 'heic', 'heif']);
+
+function hasImageExtension(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && IMAGE_EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
+}
+
 /** Counts only: what reports and metadata may carry. */
 export interface FolderCounts {
+  readonly otherFiles: number;
   readonly hiddenFiles: number;
   readonly subfolders: number;
 }
 
 /** The counts of a listing (no names). */
 export function folderCounts(l: FolderListing): FolderCounts {
-  return { hiddenFiles: l.hiddenFiles.length, subfolders: l.subfolders.length };
+  return { otherFiles: l.otherFiles.length, hiddenFiles: l.hiddenFiles.length, subfolders: l.subfolders.length };
 }
 
 /**
  * Lists `dir` (names only). Throws INVALID_ARGUMENT when `dir` is not a readable folder and IMAGES_EMPTY when it
- * holds no candidate file at all.
+ * holds no image file at all.
  */
 export async function listImageFolder(dir: string): Promise<FolderListing> {
   const abs = resolve(dir);
@@ -53,14 +65,19 @@ export async function listImageFolder(dir: string): Promise<FolderListing> {
   const visible = entries.filter((e) => !e.name.startsWith('.'));
   const subfolders = visible.filter((e) => e.isDirectory()).map((e) => e.name);
   const files = visible.filter((e) => !e.isDirectory()).map((e) => e.name);
-  if (files.length === 0) {
-    const other = [hiddenFiles.length > 0 ? `${hiddenFiles.length} hidden file(s)` : '', subfolders.length > 0 ? `${subfolders.length} sub-folder(s), not searched` : '']
-      .filter((x) => x !== '').join(', ');
+  const imageFiles = files.filter(hasImageExtension);
+  const otherFiles = files.filter((name) => !hasImageExtension(name));
+  if (imageFiles.length === 0) {
+    const other = [
+      otherFiles.length > 0 ? `${otherFiles.length} file(s) without an image extension` : '',
+      hiddenFiles.length > 0 ? `${hiddenFiles.length} hidden file(s)` : '',
+      subfolders.length > 0 ? `${subfolders.length} sub-folder(s), not searched` : '',
+    ].filter((x) => x !== '').join(', ');
     throw new DpHyperLoraError('IMAGES_EMPTY',
       `the image folder holds no image files${other !== '' ? ` (only ${other})` : ''}; put the private images (PNG, JPEG, WebP, TIFF, GIF, AVIF) directly in it.`,
-      { details: { hiddenFiles: hiddenFiles.length, subfolders: subfolders.length } });
+      { details: { otherFiles: otherFiles.length, hiddenFiles: hiddenFiles.length, subfolders: subfolders.length } });
   }
-  const imagePaths = files.map((name) => join(abs, name));
-  return { imagePaths, hiddenFiles, subfolders };
+  const imagePaths = imageFiles.map((name) => join(abs, name));
+  return { imagePaths, otherFiles, hiddenFiles, subfolders };
 }
 

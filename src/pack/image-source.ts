@@ -8,7 +8,7 @@ import type { ImageTask } from './embed.js';
 import { folderCounts, listImageFolder, type FolderCounts, type FolderListing, type OnUnreadable } from './image-folder.js';
 import { decodeImage, type DecodedImage } from './preprocess.js';
 
-/** Images from a folder: every regular file directly inside `dir` (not sub-folders). */
+/** Images from a folder: the files with an image extension directly inside `dir` (not sub-folders). */
 export interface FolderImages {
   readonly kind: 'folder';
   readonly dir: string;
@@ -65,12 +65,12 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Lists a folder or wraps in-memory images. `onListing` lets the CLI show hidden files and sub-folders (which are
- * not used) on the user's own terminal first.
+ * Lists a folder or wraps in-memory images. `onListing` lets the CLI show the files that are not used (other files,
+ * hidden files, sub-folders) on the user's own terminal first.
  */
 export async function resolveImageInput(input: ImageInput, signal?: AbortSignal, onListing?: (l: FolderListing) => void): Promise<ResolvedInput> {
   if (input.kind === 'decoded') {
-    return { tasks: decodedTasks(input.images, signal), onUnreadable: 'fail', counts: { hiddenFiles: 0, subfolders: 0 } };
+    return { tasks: decodedTasks(input.images, signal), onUnreadable: 'fail', counts: { otherFiles: 0, hiddenFiles: 0, subfolders: 0 } };
   }
   const onUnreadable = input.onUnreadable ?? 'fail';
   const listing = await listImageFolder(input.dir);

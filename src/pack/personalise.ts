@@ -101,8 +101,11 @@ export interface DpLoraReport {
   };
   readonly pack: { readonly id: string; readonly version: string; readonly target: string; readonly layout: string };
   readonly provider: ProviderResolution;
-  /** Counts only (never names): files left out because they could not be decoded (--on-unreadable skip), hidden files, sub-folders. */
-  readonly files: { readonly unreadable: number; readonly hiddenFiles: number; readonly subfolders: number };
+  /**
+   * Counts only (never names) of what was not used: image files that could not be decoded (--on-unreadable skip),
+   * files without an image extension, hidden files, sub-folders.
+   */
+  readonly files: { readonly unreadable: number; readonly otherFiles: number; readonly hiddenFiles: number; readonly subfolders: number };
   readonly warnings: readonly string[];
   readonly timings: StageTimings;
   readonly toolVersion: string;

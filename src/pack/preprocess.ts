@@ -36,6 +36,31 @@ export interface EncoderInputSpec {
 /** Largest decoded image accepted, in pixels (a 100-megapixel photo); bigger files count as unreadable. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
+/** Most full-size libvips decodes alive at once (each can hold a whole decoded photo in memory). */
+export const SHARP_DECODE_LIMIT = 4;
+
+/** A counting semaphore: at most `limit` tasks run at once, the rest wait in order (a finishing task hands its slot on). */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.active--;
+    }
+  }
+}
+
+const sharpSlots = new Slots(SHARP_DECODE_LIMIT);
+
 /**
  * Decodes an image file or buffer to {@link DecodedImage}. Rejects (with the decoder's error) when the bytes are
  * not a decodable image; callers turn that into an "unreadable file" entry. Small plain PNGs take the in-process
@@ -44,12 +69,12 @@ export const MAX_INPUT_PIXELS = 100_000_000;
 export async function decodeImage(input: string | Uint8Array): Promise<DecodedImage> {
   const bytes = typeof input === 'string' ? await readFile(input) : input;
   if (fastPngEligible(bytes)) return decodePngFast(bytes);
-  const { data, info } = await sharp(bytes, { pages: 1, limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+  const { data, info } = await sharpSlots.run(() => sharp(bytes, { pages: 1, limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
     .rotate()
     .flatten({ background: '#000000' })
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+    .toBuffer({ resolveWithObject: true }));
   if (info.channels !== 3) {
     // libvips returned something other than RGB (a colourspace sharp could not convert): treat as unreadable.
     throw new Error(`decoded to ${info.channels} channels instead of 3`);

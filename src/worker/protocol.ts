@@ -31,6 +31,13 @@ export const tensorRefSchema = z.object({
   shape: z.array(z.number().int().nonnegative()).max(8),
 });
 
+/** One tensor inside a `tensors` blob. */
+export const blobEntrySchema = z.object({
+  dtype: z.enum(['uint8', 'float32', 'float16']),
+  shape: z.array(z.number().int().nonnegative()).max(8),
+  offset: z.number().int().nonnegative(),
+});
+
 /** A value on the wire (see ./values.ts for the decoded form). */
 export const wireValueSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),
@@ -38,7 +45,10 @@ export const wireValueSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tensor'), tensor: tensorRefSchema }),
   z.object({
     kind: z.literal('tensors'),
-    tensors: z.record(z.string().min(1).max(512), tensorRefSchema),
+    /** All tensors of the dict in one uint8 blob (one frame set instead of one per tensor: LoRAs have hundreds). */
+    blob: tensorRefSchema,
+    /** Where each tensor lies in the blob (offsets are multiples of 8, so float views are aligned). */
+    entries: z.record(z.string().min(1).max(512), blobEntrySchema),
     metadata: z.record(z.string(), z.string()),
   }),
   z.object({ kind: z.literal('handle'), type: z.string().min(1).max(64), handle: z.string().min(1).max(128) }),

@@ -7,7 +7,9 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DpHyperLoraError } from '../errors.js';
 import { openLedger, type Ledger } from '../dp/ledger.js';
+import type { InferenceSession } from 'onnxruntime-node';
 import { loadPack, type Pack } from '../pack/manifest.js';
+import { SessionFactory } from '../pack/sessions.js';
 import type { WorkerSettings } from './node-definition.js';
 
 let ledger: Ledger | undefined;
@@ -45,4 +47,21 @@ export async function workerPack(ref: { name: string; path: string | null }, set
   const pack = await loadPack(dir);
   packs.set(dir, { mtimeMs, pack });
   return pack;
+}
+
+const sessions = new Map<string, { pack: Pack; session: Promise<InferenceSession> }>();
+
+/**
+ * An ONNX session for one file of a loaded pack, kept for the worker's lifetime: opening a large hypernetwork
+ * takes seconds, and a graph re-run with a new release or strength should not pay that again. A reloaded pack
+ * (new manifest) gets a new session.
+ */
+export function workerSession(pack: Pack, file: string): Promise<InferenceSession> {
+  const key = `${pack.dir}\u0000${file}`;
+  const cached = sessions.get(key);
+  if (cached !== undefined && cached.pack === pack) return cached.session;
+  const session = new SessionFactory('auto').open(pack.filePath(file), file);
+  sessions.set(key, { pack, session });
+  session.catch(() => sessions.delete(key));
+  return session;
 }

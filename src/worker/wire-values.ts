@@ -2,7 +2,7 @@
  * Converts between wire values (JSON + tensor frames, ./protocol.ts) and decoded values (./values.ts).
  */
 import { DpHyperLoraError } from '../errors.js';
-import type { TensorRef, WireFile } from './wire-types.js';
+import type { BlobEntry, TensorRef, WireFile } from './wire-types.js';
 import type { WireValue } from './protocol.js';
 import { encodeTensorFrames, type TensorReassembler } from './tensor-frames.js';
 import { checkTensor, DTYPE_BYTES, elementCount, type DecodedValue, type HostFile, type Tensor } from './values.js';
@@ -20,8 +20,13 @@ export function decodeWireValue(value: WireValue, id: string, frames: TensorReas
     case 'json': return { kind: 'json', value: value.value };
     case 'tensor': return { kind: 'tensor', tensor: takeTensor(frames, id, value.tensor) };
     case 'tensors': {
+      const blob = takeTensor(frames, id, value.blob).data;
       const tensors: Record<string, Tensor> = {};
-      for (const [name, ref] of Object.entries(value.tensors)) tensors[name] = takeTensor(frames, id, ref);
+      for (const [name, e] of Object.entries(value.entries)) {
+        const end = e.offset + elementCount(e.shape) * DTYPE_BYTES[e.dtype];
+        if (end > blob.byteLength) throw new DpHyperLoraError('PROTOCOL', `tensor ${JSON.stringify(name)} runs past the end of its blob; update the bridge and worker to the same version.`);
+        tensors[name] = { dtype: e.dtype, shape: e.shape, data: blob.subarray(e.offset, end) };
+      }
       return { kind: 'tensors', tensors, metadata: value.metadata };
     }
     case 'handle': return { kind: 'handle', type: value.type, handle: value.handle };
@@ -44,6 +49,19 @@ export class FrameSink {
   }
 }
 
+/** Lays tensors out back to back in one blob, each at an 8-byte aligned offset. */
+export function packBlob(tensors: Readonly<Record<string, Tensor>>): { blob: Uint8Array; entries: Record<string, BlobEntry> } {
+  const entries: Record<string, BlobEntry> = {};
+  let size = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    entries[name] = { dtype: t.dtype, shape: [...t.shape], offset: size };
+    size += Math.ceil(t.data.byteLength / 8) * 8;
+  }
+  const blob = new Uint8Array(size);
+  for (const [name, t] of Object.entries(tensors)) blob.set(t.data, entries[name]?.offset ?? 0);
+  return { blob, entries };
+}
+
 /** Encodes one decoded value for the wire; its tensors go to `sink`. */
 export function encodeWireValue(value: DecodedValue, sink: FrameSink): WireValue {
   switch (value.kind) {
@@ -51,9 +69,8 @@ export function encodeWireValue(value: DecodedValue, sink: FrameSink): WireValue
     case 'json': return { kind: 'json', value: value.value };
     case 'tensor': return { kind: 'tensor', tensor: sink.add(value.tensor) };
     case 'tensors': {
-      const tensors: Record<string, TensorRef> = {};
-      for (const [name, t] of Object.entries(value.tensors)) tensors[name] = sink.add(t);
-      return { kind: 'tensors', tensors, metadata: { ...value.metadata } };
+      const { blob, entries } = packBlob(value.tensors);
+      return { kind: 'tensors', blob: sink.add({ dtype: 'uint8', shape: [blob.byteLength], data: blob }), entries, metadata: { ...value.metadata } };
     }
     case 'handle': return { kind: 'handle', type: value.type, handle: value.handle };
     case 'model':

@@ -144,13 +144,22 @@ test('an empty folder, a folder without images, and a wrong pack are refused wit
   await writeFile(join(noImages, 'bob-secret-notes.txt'), 'text');
   r = cli(['generate', '--images', noImages, '--out', join(work, 'e.safetensors'), ...base]);
   assert.equal(r.status, 2);
+  const e0 = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+  assert.equal(e0.code, 'IMAGES_EMPTY');
+  assert.equal(e0.message, 'the image folder holds no image files (only 1 file(s) without an image extension); put the private images (PNG, JPEG, WebP, TIFF, GIF, AVIF) directly in it.');
+  await writeFile(join(noImages, 'bob-secret-broken.png'), 'not a png');
+  r = cli(['generate', '--images', noImages, '--out', join(work, 'e.safetensors'), ...base]);
+  assert.equal(r.status, 2);
   const e1 = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
   assert.equal(e1.code, 'IMAGE_UNREADABLE');
   assert.ok(!e1.message.includes('bob-secret'), 'the JSON error carries no file name');
-  assert.match(r.stderr, /not a readable image \(not used\): bob-secret-notes\.txt/, 'the local terminal lists the file');
+  assert.match(r.stderr, /not a readable image \(not used\): bob-secret-broken\.png/, 'the local terminal names the file');
+  assert.match(r.stderr, /not an image file by its name \(not used\): bob-secret-notes\.txt/);
   r = cli(['generate', '--images', noImages, '--out', join(work, 'e.safetensors'), '--on-unreadable', 'skip', ...base]);
   assert.equal(r.status, 2);
-  assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'IMAGES_EMPTY');
+  const e2 = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+  assert.equal(e2.code, 'IMAGES_EMPTY');
+  assert.match(e2.message, /^the image folder holds no readable images \(1 file\(s\) could not be decoded\)/);
 
   r = cli(['generate', '--images', images, '--out', join(work, 'e.safetensors'), ...base.map((a) => (a === pack.dir ? images : a))]);
   assert.equal(r.status, 5);

@@ -55,7 +55,7 @@ test('execution errors reject with COMFY_EXECUTION naming node, type and excepti
     await assert.rejects(c.run(imagePrompt(8, 8, '../escape')), (e: unknown) => {
       assert.ok(e instanceof DpHyperLoraError);
       assert.equal(e.code, 'COMFY_EXECUTION');
-      assert.equal(e.message, `node 3 (SaveImage) failed on ${server.url}: Exception: **** ERROR: Saving image outside the output folder is not allowed.. See the ComfyUI log for the traceback.`);
+      assert.equal(e.message, `node 3 (SaveImage) failed on ${server.url}: Exception: **** ERROR: Saving image outside the output folder is not allowed. See the ComfyUI log for the traceback.`);
       assert.equal(e.details?.transient, false);
       return true;
     });
@@ -80,23 +80,23 @@ test('socket dropped mid-run: the client reconnects and recovers the result from
 });
 
 test('interrupt: aborting the run interrupts the prompt on the server and rejects with CANCELLED', async () => {
-  server.setNodeMs(400);
+  const fresh = await startFakeComfy({ nodeMs: 400 }); // nothing cached: node 1 is the one running
+  const c = new ComfyClient(fresh.url, { backoff: { initialMs: 20, maxMs: 100 } });
+  await c.connect();
   try {
-    await withClient(async (c) => {
-      const ac = new AbortController();
-      server.onExecutionStart(() => setTimeout(() => ac.abort(), 50));
-      const before = server.interrupts;
-      await assert.rejects(c.run(imagePrompt(16, 16, 'intr'), { signal: ac.signal }), (e: unknown) => {
-        assert.ok(e instanceof DpHyperLoraError);
-        assert.equal(e.code, 'CANCELLED');
-        assert.equal(e.message, `the prompt on ${server.url} was cancelled by the user.`);
-        return true;
-      });
-      assert.equal(server.interrupts, before + 1);
+    const ac = new AbortController();
+    fresh.onExecutionStart(() => setTimeout(() => ac.abort(), 50));
+    await assert.rejects(c.run(imagePrompt(16, 16, 'intr'), { signal: ac.signal }), (e: unknown) => {
+      assert.ok(e instanceof DpHyperLoraError);
+      assert.equal(e.code, 'CANCELLED');
+      assert.equal(e.message, `the prompt was interrupted on ${fresh.url} at node 1 (LoadImage).`);
+      assert.equal(e.details?.transient, false);
+      return true;
     });
+    assert.equal(fresh.interrupts, 1);
   } finally {
-    server.setNodeMs(0);
-    server.onExecutionStart(() => undefined);
+    c.close();
+    await fresh.close();
   }
 });
 

@@ -91,6 +91,27 @@ test('χ² goodness of fit against the exact pmf, σ′² ∈ {1, 2, 6, 12, 30} 
   }
 });
 
+test('binned χ² at a larger scale (t = 64, m = 150, σ′ ≈ 98: every factor of the acceptance step in play; seeded, FP rate 1e-4)', () => {
+  const scale: DiscreteGaussianScale = { t: 64, m: 150 };
+  const variance = scale.t * scale.m;
+  const width = 10;
+  const edges = 30; // bins [−300, 300) of width 10, plus the two tails
+  const probs = pmf(variance, 400);
+  const expected = new Array<number>(2 * edges + 2).fill(0);
+  const binOf = (y: number): number => (y < -edges * width ? 0 : y >= edges * width ? 2 * edges + 1 : 1 + Math.floor((y + edges * width) / width));
+  let inside = 0;
+  for (const [y, p] of probs) { expected[binOf(y)]! += p; inside += p; }
+  const tailMass = 1 - inside; // beyond ±400, split evenly
+  expected[0]! += tailMass / 2;
+  expected[2 * edges + 1]! += tailMass / 2;
+  const n = 100_000;
+  const counts = new Array<number>(2 * edges + 2).fill(0);
+  for (const y of sampleDiscreteGaussianVector(new RandomBits(seeded(99)), scale, n)) counts[binOf(y)]! += 1;
+  const stat = counts.reduce((acc, c, i) => acc + (c - (expected[i] as number) * n) ** 2 / ((expected[i] as number) * n), 0);
+  const df = counts.length - 1;
+  assert.ok(stat < chiSquareCritical(df, 3.719), `χ²=${stat.toFixed(1)} df=${df}`);
+});
+
 test('the χ² test has power: it rejects a sampler of the wrong variance (σ′² = 5 tested against 6)', () => {
   const samples = sampleDiscreteGaussianVector(new RandomBits(seeded(7)), { t: 2, m: 3 }, 100_000);
   const { stat, df } = chiSquareAgainstPmf({ t: 1, m: 5 }, samples);

@@ -113,7 +113,7 @@ test('encoder input: grey encoders get luma; resize is a centre-cropped cover', 
   assert.ok((out[1] as number) < 0.2 && (out[2 * 4 + 1] as number) > 0.8, `right pixel should be blue: ${Array.from(out).join(',')}`);
 });
 
-test('folder listing accounts for every entry: candidates, hidden files, sub-folders', async () => {
+test('folder listing accounts for every entry: image files, other files, hidden files, sub-folders', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dphl-list-'));
   try {
     await sharp(Buffer.alloc(12, 7), { raw: { width: 2, height: 2, channels: 3 } }).png().toFile(join(dir, 'b-secret-name.png'));
@@ -121,7 +121,10 @@ test('folder listing accounts for every entry: candidates, hidden files, sub-fol
     await writeFile(join(dir, '.DS_Store'), 'x');
     await mkdir(join(dir, 'sub'));
     const l = await listImageFolder(dir);
-    assert.deepEqual(l.imagePaths, [join(dir, 'a-notes-secret.txt'), join(dir, 'b-secret-name.png')]);
+    await writeFile(join(dir, 'C-UPPER.JPG'), 'not really a jpeg');
+    assert.deepEqual(l.imagePaths, [join(dir, 'b-secret-name.png')]);
+    assert.deepEqual(l.otherFiles, ['a-notes-secret.txt']);
+    assert.deepEqual((await listImageFolder(dir)).imagePaths, [join(dir, 'C-UPPER.JPG'), join(dir, 'b-secret-name.png')]);
     assert.deepEqual(l.hiddenFiles, ['.DS_Store']);
     assert.deepEqual(l.subfolders, ['sub']);
   } finally {
@@ -134,8 +137,10 @@ test('a folder with no candidate files is IMAGES_EMPTY, saying what it holds ins
   try {
     await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.startsWith('the image folder holds no image files; put'));
     await writeFile(join(dir, '.hidden'), 'x');
+    await writeFile(join(dir, 'readme.md'), 'x');
     await mkdir(join(dir, 'nested'));
-    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.includes('(only 1 hidden file(s), 1 sub-folder(s), not searched)'));
+    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') &&
+      e.message.includes('(only 1 file(s) without an image extension, 1 hidden file(s), 1 sub-folder(s), not searched)'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -51,3 +51,14 @@ def test_class_histogram_counts_argmax_predictions():
     probs[[0, 1, 2, 3], [3, 3, 7, 0]] = 1.0
     hist = class_histogram(probs)
     assert hist[3] == 0.5 and hist[7] == 0.25 and hist[0] == 0.25 and hist.sum() == 1.0
+
+
+def test_feature_net_shapes_and_probabilities():
+    import torch
+    from training.features import FEATURE_DIM, FeatureNet, embed
+    torch.manual_seed(0)
+    net = FeatureNet().eval()
+    feats, logits = net(torch.zeros(3, 1, 28, 28))
+    assert feats.shape == (3, FEATURE_DIM) and logits.shape == (3, 10)
+    f, p = embed(net, torch.rand(5, 1, 28, 28) * 2 - 1, batch=2)
+    assert f.shape == (5, FEATURE_DIM) and np.allclose(p.sum(1), 1.0)

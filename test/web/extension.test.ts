@@ -1,7 +1,9 @@
 /**
- * The frontend extension: the pure budget view (from its TypeScript source and from the committed compiled
- * JS, which must agree), and the compiled extension loaded into a small ComfyUI-frontend stand-in (an `app`
- * module at ../../scripts/app.js and a minimal DOM), as the browser would load it from /extensions/<plugin>/.
+ * The compiled extension (web/js/dp-hyperlora.js), loaded the way the browser loads it from
+ * /extensions/<plugin>/, next to a stand-in of the frontend's legacy modules /scripts/app.js and
+ * /scripts/widgets.js written from reference/comfyui.md §6: `app.registerExtension`, and `ComfyWidgets.STRING`,
+ * which adds a textarea DOM widget whose `value` is the textarea's text. The stand-in then plays the frontend's
+ * part: beforeRegisterNodeDef for each node type, onNodeCreated, and onExecuted with the `executed` output.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,78 +11,99 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { budgetView } from '../../web/src/budget-view.js';
 
-const SUMMARY = [
-  'release #1 · add-remove · ε = 1, δ = 0.00001',
-  'n: private, released only as a noisy count (≈ 13, σ_count = 12.85)',
-  'σ_sum = 4.264 (clip C = 1)',
-  'ε charged now: 0.9995',
-  'budget left (most-spent image): ε = 0.5',
-  '⚠ at epsilon 1 with delta 1e-05 the noise on the mean needs at least 40 images to stay in the trained range',
-];
+const STAND_IN_APP = `export const app = { extensions: [], registerExtension(e) { this.extensions.push(e); } };\n`;
+const STAND_IN_WIDGETS = `
+function textarea() {
+  return { value: '', readOnly: false, placeholder: '', title: '', dataset: {}, style: { borderLeft: '', backgroundColor: '' } };
+}
+export const ComfyWidgets = {
+  STRING(node, inputName, inputData, app) {
+    if (!inputData[1]?.multiline || app === undefined) throw new Error('stand-in: multiline STRING with app only');
+    const element = textarea();
+    const widget = {
+      name: inputName, type: 'customtext', element, options: {},
+      get value() { return element.value; },
+      set value(v) { element.value = v; },
+    };
+    (node.widgets ??= []).push(widget);
+    return { widget };
+  },
+};
+`;
 
-test('budgetView splits lines and warnings and reads ε charged and ε left', () => {
-  const v = budgetView(SUMMARY);
-  assert.deepEqual(v.lines, SUMMARY.slice(0, 5));
-  assert.equal(v.epsilonCharged, 0.9995);
-  assert.equal(v.epsilonLeft, 0.5);
-  assert.equal(v.severity, 'warn');
-  assert.deepEqual(v.warnings, [
-    'at epsilon 1 with delta 1e-05 the noise on the mean needs at least 40 images to stay in the trained range',
-    'the most-spent image has ε = 0.5 left: further releases of this set will soon be refused.',
-  ]);
-  const repeat = budgetView(['ε charged now: 0 (repeat of a stored release)', 'budget left (most-spent image): ε = 9.896']);
-  assert.deepEqual([repeat.epsilonCharged, repeat.epsilonLeft, repeat.severity, repeat.warnings], [0, 9.896, 'ok', []]);
-});
+interface Widget { name: string; value: string; serialize?: boolean; options: { serialize?: boolean }; element: { readOnly: boolean; placeholder: string; title: string; dataset: Record<string, string>; style: Record<string, string> } }
+interface NodeProto { onNodeCreated?(): void; onExecuted?(output: unknown): void; widgets?: Widget[] }
+interface Extension { name: string; beforeRegisterNodeDef(nodeType: { prototype: NodeProto }, nodeData: { name: string }): void }
 
-test('the committed web/js/budget-view.js behaves like its source (run `npm --prefix web run build` after edits)', async () => {
-  const compiled = (await import(pathToFileURL(join(process.cwd(), 'web/js/budget-view.js')).href)) as { budgetView: typeof budgetView };
-  for (const text of [SUMMARY, [], ['budget left (most-spent image): ε = 3'], ['⚠ x']]) assert.deepEqual(compiled.budgetView(text), budgetView(text));
-});
-
-class El {
-  children: El[] = [];
-  textContent = '';
-  style: Record<string, string> = {};
-  append(...c: El[]): void { this.children.push(...c); }
-  replaceChildren(): void { this.children = []; }
+async function loadExtension(): Promise<Extension[]> {
+  const site = mkdtempSync(join(tmpdir(), 'dphl-frontend-'));
+  mkdirSync(join(site, 'scripts'));
+  writeFileSync(join(site, 'package.json'), '{"type":"module"}\n'); // browsers load every extension file as an ES module
+  writeFileSync(join(site, 'scripts', 'app.js'), STAND_IN_APP);
+  writeFileSync(join(site, 'scripts', 'widgets.js'), STAND_IN_WIDGETS);
+  cpSync(join(import.meta.dirname, '..', '..', 'web', 'js'), join(site, 'extensions', 'dp-hyperlora'), { recursive: true });
+  await import(pathToFileURL(join(site, 'extensions', 'dp-hyperlora', 'dp-hyperlora.js')).href);
+  const { app } = (await import(pathToFileURL(join(site, 'scripts', 'app.js')).href)) as { app: { extensions: Extension[] } };
+  return app.extensions;
 }
 
-test('the compiled extension registers, adds a status panel to our nodes only, and renders the summary', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'dphl-frontend-'));
-  mkdirSync(join(root, 'scripts'));
-  mkdirSync(join(root, 'extensions'));
-  cpSync(join(process.cwd(), 'web/js'), join(root, 'extensions', 'dp-hyperlora'), { recursive: true });
-  writeFileSync(join(root, 'package.json'), '{"type":"module"}\n'); // browsers load extensions as ES modules
-  writeFileSync(join(root, 'scripts', 'app.js'), 'export const app = { registered: [], registerExtension(e) { this.registered.push(e); } };\n');
-  (globalThis as { document?: unknown }).document = { createElement: () => new El() };
-  await import(pathToFileURL(join(root, 'extensions', 'dp-hyperlora', 'dp-hyperlora.js')).href);
-  const { app } = (await import(pathToFileURL(join(root, 'scripts', 'app.js')).href)) as { app: { registered: Array<{ name: string; beforeRegisterNodeDef(t: unknown, d: unknown): Promise<void> }> } };
-  assert.deepEqual(app.registered.map((e) => e.name), ['dp-hyperlora.status']);
-  const ext = app.registered[0];
-  assert.ok(ext);
-  interface Proto { onNodeCreated?(): void; onExecuted?(o: unknown): void; addDOMWidget(...a: unknown[]): unknown; widgets: { name: string; element: El; serialize?: boolean }[] }
-  const makeType = (): { prototype: Proto } => ({
-    prototype: {
-      widgets: [],
-      addDOMWidget(name: unknown, _type: unknown, element: unknown) { const w = { name: String(name), element: element as El }; this.widgets.push(w); return w; },
-    },
-  });
-  const core = makeType();
-  await ext.beforeRegisterNodeDef(core, { name: 'KSampler' });
-  assert.equal(core.prototype.onNodeCreated, undefined);
-  const agg = makeType();
-  await ext.beforeRegisterNodeDef(agg, { name: 'DPHyperLoRA_NoisyAggregate' });
-  const node = Object.create(agg.prototype) as Proto;
-  node.widgets = [];
-  node.onNodeCreated?.call(node);
-  assert.equal(node.widgets[0]?.name, 'dp_status');
-  assert.equal(node.widgets[0]?.serialize, false);
-  node.onExecuted?.call(node, { text: SUMMARY });
-  const rows = node.widgets[0]?.element.children.map((c) => c.textContent) ?? [];
-  assert.deepEqual(rows.slice(0, 5), SUMMARY.slice(0, 5));
-  assert.equal(rows.length, 7);
-  assert.ok(rows[6]?.startsWith('⚠ the most-spent image has ε = 0.5 left'));
-  assert.equal(node.widgets[0]?.element.style.borderLeft, '3px solid #f0b040');
+/** A node of a registered type, created as the frontend does (onNodeCreated on a fresh instance). */
+function createNode(ext: Extension, type: string, ownCallbacks: NodeProto = {}): NodeProto & { calls: string[] } {
+  const calls: string[] = [];
+  const proto: NodeProto = {
+    onNodeCreated() { calls.push('own onNodeCreated'); ownCallbacks.onNodeCreated?.(); },
+    onExecuted() { calls.push('own onExecuted'); },
+  };
+  ext.beforeRegisterNodeDef({ prototype: proto }, { name: type });
+  const node = Object.assign(Object.create(proto) as NodeProto, { calls });
+  node.onNodeCreated?.();
+  return node;
+}
+
+test('the compiled extension registers once and adds a read-only, non-serialised summary widget to DP nodes only', async () => {
+  const extensions = await loadExtension();
+  assert.deepEqual(extensions.map((e) => e.name), ['dp-hyperlora.summary']);
+  const ext = extensions[0]!;
+
+  const core = { prototype: {} as NodeProto };
+  ext.beforeRegisterNodeDef(core, { name: 'KSampler' });
+  assert.deepEqual(core.prototype, {});
+
+  const aggregate = createNode(ext, 'DPHyperLoRA_NoisyAggregate');
+  assert.deepEqual(aggregate.calls, ['own onNodeCreated']);
+  const widget = aggregate.widgets?.[0];
+  assert.ok(widget);
+  assert.equal(aggregate.widgets?.length, 1);
+  assert.equal(widget.name, 'dp_summary');
+  assert.equal(widget.serialize, false); // not in the workflow's widgets_values
+  assert.equal(widget.options.serialize, false); // not in the API prompt
+  assert.equal(widget.element.readOnly, true);
+  assert.equal(widget.value, '');
+  assert.match(widget.element.placeholder, /n's treatment, σ, ε charged \(or reused\), budget left per image, release number/);
+
+  const embed = createNode(ext, 'DPHyperLoRA_Embed');
+  assert.equal(embed.widgets?.[0]?.element.placeholder, 'Status after a run.');
+});
+
+test('onExecuted shows the release summary, warnings first, and tints the box only while there is a warning', async () => {
+  const ext = (await loadExtension())[0]!;
+  const node = createNode(ext, 'DPHyperLoRA_NoisyAggregate');
+  const widget = node.widgets![0]!;
+  const warning = 'at epsilon 1 with a noisy image count of about 9, the noise on the mean embedding (0.474 C) exceeds the pack\'s trained range (max 0.252559 C), so the LoRA will be mostly noise; use at least 17 images at this epsilon, or a larger epsilon.';
+  node.onExecuted?.({ text: ['release #1 · add-remove · ε = 1, δ = 0.00001', 'ε charged now: 0.9995', `⚠ ${warning}`] });
+  assert.deepEqual(node.calls, ['own onNodeCreated', 'own onExecuted']);
+  assert.equal(widget.value, `⚠ ${warning}\nrelease #1 · add-remove · ε = 1, δ = 0.00001\nε charged now: 0.9995`);
+  assert.equal(widget.element.dataset.dpSeverity, 'warn');
+  assert.equal(widget.element.style.borderLeft, '4px solid #e8a33d');
+  assert.equal(widget.element.style.backgroundColor, 'rgba(232, 163, 61, 0.15)');
+
+  node.onExecuted?.({ text: ['release #1 · add-remove · ε = 1, δ = 0.00001', 'ε charged now: 0 (repeat of a stored release)'] });
+  assert.equal(widget.value, 'release #1 · add-remove · ε = 1, δ = 0.00001\nε charged now: 0 (repeat of a stored release)');
+  assert.equal(widget.element.dataset.dpSeverity, 'ok');
+  assert.equal(widget.element.style.borderLeft, '');
+  assert.equal(widget.element.title, '');
+
+  node.onExecuted?.({ images: [] }); // a payload with nothing to show clears the box rather than keeping stale numbers
+  assert.equal(widget.value, '');
 });

@@ -1,57 +1,66 @@
-import { budgetView } from './budget-view.js';
-/* global document -- browser code; the compiled copy in web/js is linted as plain JS with Node globals */
-/** Where the frontend serves its app module, relative to /extensions/<plugin>/ (the legacy module path). */
-const APP_MODULE = '../../scripts/app.js';
-const NODE_PREFIX = 'DPHyperLoRA_';
-const AGGREGATE = 'DPHyperLoRA_NoisyAggregate';
-function textLines(output) {
-    const t = output?.text;
-    return Array.isArray(t) ? t.filter((x) => typeof x === 'string') : [];
+// Generated from web/src/extensions/dp-hyperlora/dp-hyperlora.ts by scripts/build-web.mjs; edit the source, then run `npm run build:web`.
+import { app } from '../../scripts/app.js';
+import { ComfyWidgets } from '../../scripts/widgets.js';
+import { summaryText, summaryView } from './release-summary.js';
+/** Every node id of the plugin starts with this (nodes/manifest.json). */
+export const NODE_PREFIX = 'DPHyperLoRA_';
+/** The node whose body shows the release summary. */
+export const NOISY_AGGREGATE = 'DPHyperLoRA_NoisyAggregate';
+/** The name of the added widget; not an input of the node, and never saved in a workflow or prompt. */
+export const SUMMARY_WIDGET = 'dp_summary';
+const PLACEHOLDER_AGGREGATE = 'After a run: n\'s treatment, σ, ε charged (or reused), budget left per image, release number.';
+const PLACEHOLDER_OTHER = 'Status after a run.';
+/** Amber, readable on ComfyUI's dark and light themes. */
+const WARNING_COLOUR = '#e8a33d';
+function summaryWidget(node) {
+    return node.widgets?.find((w) => w.name === SUMMARY_WIDGET);
 }
-function render(panel, nodeType, lines) {
-    panel.replaceChildren();
-    const view = nodeType === AGGREGATE ? budgetView(lines) : { lines, warnings: [], severity: 'ok' };
-    for (const line of view.lines) {
-        const row = document.createElement('div');
-        row.textContent = line;
-        panel.append(row);
-    }
-    for (const w of view.warnings) {
-        const row = document.createElement('div');
-        row.textContent = `⚠ ${w}`;
-        row.style.color = '#f0b040';
-        panel.append(row);
-    }
-    panel.style.borderLeft = view.severity === 'warn' ? '3px solid #f0b040' : '3px solid #3a7';
+function addSummaryWidget(node, placeholder) {
+    const { widget } = ComfyWidgets.STRING(node, SUMMARY_WIDGET, ['STRING', { multiline: true }], app);
+    // Display only, as in the core Preview Any node: widget.serialize=false keeps it out of the workflow's
+    // widgets_values (whose count must match the node's inputs), options.serialize=false out of the API prompt
+    // (where an input the node does not declare would enter its cache signature). The frontend declares
+    // options.serialize in a module augmentation the types package cannot export, hence the narrow view.
+    widget.serialize = false;
+    widget.options.serialize = false;
+    widget.element.readOnly = true;
+    widget.element.placeholder = placeholder;
 }
-function makePanel() {
-    const panel = document.createElement('div');
-    panel.style.cssText = 'font: 11px monospace; white-space: pre-wrap; padding: 4px 6px; opacity: 0.9; overflow: auto;';
-    panel.textContent = 'runs in the DP HyperLoRA worker';
-    return panel;
+/** Tints the box when the summary holds a warning, so that it cannot be missed. */
+function showSeverity(element, view) {
+    const warn = view.warningCount > 0;
+    element.dataset.dpSeverity = warn ? 'warn' : 'ok';
+    element.style.borderLeft = warn ? `4px solid ${WARNING_COLOUR}` : '';
+    element.style.backgroundColor = warn ? 'rgba(232, 163, 61, 0.15)' : '';
+    element.title = warn ? 'Read the lines marked ⚠ before using this release.' : '';
 }
-const extension = {
-    name: 'dp-hyperlora.status',
-    async beforeRegisterNodeDef(nodeType, nodeData) {
-        const type = nodeData.name;
-        if (!type.startsWith(NODE_PREFIX))
+function showOutput(node, output) {
+    const widget = summaryWidget(node);
+    if (widget === undefined)
+        return;
+    const view = summaryView(output);
+    widget.value = summaryText(view);
+    showSeverity(widget.element, view);
+}
+function patchNodeType(prototype, isAggregate) {
+    const created = prototype.onNodeCreated;
+    prototype.onNodeCreated = function onNodeCreated() {
+        created?.call(this);
+        addSummaryWidget(this, isAggregate ? PLACEHOLDER_AGGREGATE : PLACEHOLDER_OTHER);
+    };
+    const executed = prototype.onExecuted;
+    prototype.onExecuted = function onExecuted(output) {
+        executed?.call(this, output);
+        showOutput(this, output);
+    };
+}
+/** The extension object (exported for tests; the module registers it on import). */
+export const extension = {
+    name: 'dp-hyperlora.summary',
+    beforeRegisterNodeDef(nodeType, nodeData) {
+        if (!nodeData.name.startsWith(NODE_PREFIX))
             return;
-        const proto = nodeType.prototype;
-        const created = proto.onNodeCreated;
-        proto.onNodeCreated = function onNodeCreated() {
-            created?.call(this);
-            const panel = makePanel();
-            const widget = this.addDOMWidget('dp_status', 'dp_status', panel, { serialize: false, hideOnZoom: false });
-            widget.serialize = false; // display only: never stored in the workflow's widgets_values
-        };
-        const executed = proto.onExecuted;
-        proto.onExecuted = function onExecuted(output) {
-            executed?.call(this, output);
-            const widget = this.widgets?.find((w) => w.name === 'dp_status');
-            if (widget?.element)
-                render(widget.element, type, textLines(output));
-        };
+        patchNodeType(nodeType.prototype, nodeData.name === NOISY_AGGREGATE);
     },
 };
-const { app } = (await import(APP_MODULE));
 app.registerExtension(extension);

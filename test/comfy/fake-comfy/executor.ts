@@ -76,8 +76,12 @@ function signatures(prompt: ApiPrompt, order: string[], inputDir: string): Map<s
   return sig;
 }
 
+/** The preview image every ProgressBar step sends (encoded once: it is only there to exercise the frame layout). */
+let previewPng: Promise<Buffer> | undefined;
+
 async function previewFrame(promptId: string, node: string, metadata: boolean): Promise<Buffer> {
-  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+  previewPng ??= sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+  const png = await previewPng;
   const head = Buffer.alloc(8);
   if (!metadata) {
     head.writeUInt32BE(1, 0);

@@ -39,10 +39,12 @@ function summaryWidget(node: GraphNode): Widget | undefined {
 
 function addSummaryWidget(node: GraphNode, placeholder: string): void {
   const { widget } = ComfyWidgets.STRING(node, SUMMARY_WIDGET, ['STRING', { multiline: true }], app);
-  // serialize=false keeps it out of widgets_values; options.serialize=false keeps it out of the API prompt
-  // (where an unknown input would change the node's cache signature).
+  // Display only, as in the core Preview Any node: widget.serialize=false keeps it out of the workflow's
+  // widgets_values (whose count must match the node's inputs), options.serialize=false out of the API prompt
+  // (where an input the node does not declare would enter its cache signature). The frontend declares
+  // options.serialize in a module augmentation the types package cannot export, hence the narrow view.
   widget.serialize = false;
-  widget.options.serialize = false;
+  (widget.options as { serialize?: boolean }).serialize = false;
   widget.element.readOnly = true;
   widget.element.placeholder = placeholder;
 }

@@ -1,0 +1,26 @@
+"""training/base.py: the schedule and exact resumption (a run continued from a checkpoint, even one made under
+the first cycle only, ends with the same weights as an uninterrupted run)."""
+import torch
+
+from training.base import BASE_CONFIG, _lr_at, total_steps, train_base
+
+
+def test_schedule_cycles():
+    assert total_steps(BASE_CONFIG) == 1400
+    assert _lr_at(49, BASE_CONFIG) == BASE_CONFIG["lr"]
+    assert abs(_lr_at(699, BASE_CONFIG) - 0.05 * BASE_CONFIG["lr"]) < 1e-6
+    assert _lr_at(719, BASE_CONFIG) == 1e-3
+    first_only = {k: v for k, v in BASE_CONFIG.items() if k != "extra_cycles"}
+    assert all(_lr_at(s, first_only) == _lr_at(s, BASE_CONFIG) for s in range(700))
+
+
+def test_resume_is_exact(tmp_path):
+    small = dict(BASE_CONFIG, ch=[16, 32], steps=3, batch=8, warmup=1, ckpt_every=1, extra_cycles=[[2, 1e-3, 1]])
+    train_base(tmp_path / "a", small, seed=5)
+    first = {k: v for k, v in small.items() if k != "extra_cycles"}
+    train_base(tmp_path / "b", first, seed=5)          # leaves a checkpoint at step 2 of the first cycle
+    stats = train_base(tmp_path / "b", small, seed=5)  # resumes at step 2 and runs the extra cycle
+    assert stats["steps"] == 5
+    a = torch.load(tmp_path / "a" / "base.pt")["state_dict"]
+    b = torch.load(tmp_path / "b" / "base.pt")["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
