@@ -24,3 +24,9 @@ export {
   type CalculatorMechanism, type CalibrateInput, type CalibrateResult, type AccountInput, type AccountResult,
   calibrate, account,
 } from './calculators.js';
+export {
+  type Ledger, type LedgerOptions, type LedgerReleaseRequest, type LedgerReleaseOutcome, type ReleaseSummary,
+  type ReleaseDetail, type BudgetReport, type RemainingBudget, type PrivacyBudget,
+  openLedger, defaultLedgerPath, DEFAULT_BUDGET,
+} from './ledger.js';
+export { type ImageId, type JsonValue } from './identity.js';

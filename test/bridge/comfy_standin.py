@@ -217,6 +217,18 @@ class PreviewImage:
         return {"ui": {"images": [{"filename": f"preview_{i}.png", "subfolder": "", "type": "temp"} for i in range(images.shape[0])]}}
 
 
+class SaveImage(PreviewImage):
+    """Core SaveImage's interface (images, filename_prefix); records instead of writing PNGs."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"images": ("IMAGE", {}), "filename_prefix": ("STRING", {"default": "ComfyUI"})}}
+
+    def run(self, images, filename_prefix="ComfyUI"):
+        PreviewImage.SEEN.append(images)
+        return {"ui": {"images": [{"filename": f"{filename_prefix}_{i:05}_.png", "subfolder": "", "type": "output"} for i in range(images.shape[0])]}}
+
+
 class ModelSink:
     """Stands in for KSampler: an output node that consumes MODEL and CLIP."""
     RETURN_TYPES = ()
@@ -419,7 +431,8 @@ class Host:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="standin-server")
         self.thread.start()
         self.mappings = {**self.plugin.NODE_CLASS_MAPPINGS, "PreviewImage": PreviewImage, "ModelSink": ModelSink,
-                         "RandomImages": RandomImages, "LoraSink": LoraSink}
+                         "RandomImages": RandomImages, "LoraSink": LoraSink,
+                         "SaveImage": SaveImage}
         self.hub = self.plugin._hub
 
     def executor(self) -> Executor:

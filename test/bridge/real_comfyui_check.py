@@ -48,27 +48,36 @@ def run(name, prompt, timeout=300):
 
 
 def main():
+    if "--after-restart" in sys.argv:
+        r = run("sd15 DP nodes again after a ComfyUI restart", with_save(dp_chain("sd15-test", release=1), prefix="real_sd15"))
+        print(json.dumps({k: v for k, v in r.items() if k != "outputs"})[:400])
+        print("    3", json.dumps(r.get("outputs", {}).get("3"), ensure_ascii=False))
+        print("    5", json.dumps(r.get("outputs", {}).get("5"), ensure_ascii=False))
+        return
     report = {"system": get("/system_stats")["system"]}
     info = get("/object_info")
     report["object_info"] = {k: v for k, v in info.items() if k.startswith("DPHyperLoRA_")}
     report["workflow_templates"] = get("/workflow_templates")
     report["extensions"] = [e for e in get("/extensions") if "dp" in e.lower() or "main" in e]
-    demo = reference_demo(pack="ref-test", count=4, steps=10)
-    demo["7"] = {"class_type": "SaveImage", "inputs": {"images": ["6", 0], "filename_prefix": "dp_demo"}}
+    import os
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "example_workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
+        demo = json.load(fh)  # the committed workflow: bundled reference pack and bundled sample set
     report["runs"] = [
         run("reference demo", demo),
         run("reference demo again (re-queue: cached, no budget)", demo),
         run("sd15 DP nodes + Save DP LoRA", with_save(dp_chain("sd15-test", release=1), prefix="real_sd15")),
         run("sdxl DP nodes + Save DP LoRA", with_save(dp_chain("sdxl-test", release=1), prefix="real_sdxl")),
-        run("path traversal in the pack name", dp_chain("../../etc")),
+        run("path traversal in the pack name", with_save(dp_chain("../../etc"))),
         run("path traversal in the folder name", with_save(dp_chain("sd15-test", folder="../private-set"))),
     ]
     with open(sys.argv[2], "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=1)
     for r in report["runs"]:
-        print(json.dumps({k: v for k, v in r.items() if k != "outputs"})[:600])
+        print(json.dumps({k: v for k, v in r.items() if k not in ("outputs", "messages")}, ensure_ascii=False)[:700])
+        for m in r.get("messages", []):
+            print("    ", m[0], json.dumps(m[1].get("nodes", m[1].get("exception_message", "")), ensure_ascii=False)[:300])
         for nid, out in r.get("outputs", {}).items():
-            print("   ", nid, json.dumps(out)[:300])
+            print("   ", nid, json.dumps(out, ensure_ascii=False)[:400])
 
 
 if __name__ == "__main__":

@@ -253,6 +253,23 @@ def test_reference_demo_workflow_produces_images(host):
     assert len(results["7"]["ui"]["images"]) == 3
 
 
+def test_the_committed_reference_demo_workflow_runs_on_the_bundled_pack_and_sample_set(host):
+    from conftest import ROOT
+    if not os.path.isfile(os.path.join(ROOT, "models", "reference", "manifest.json")):
+        pytest.skip("the bundled reference pack (models/reference) is not in this checkout")
+    with open(os.path.join(ROOT, "example_workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
+        prompt = json.load(fh)
+    prompt["5"]["inputs"].update({"count": 4, "steps": 10})  # keep CI fast; the graph is the committed one
+    before = len(PreviewImage.SEEN)
+    ex = host.executor()
+    results = ex.run(prompt)
+    assert ex.executed == ["1", "2", "3", "4", "5", "6", "7"]
+    assert tuple(PreviewImage.SEEN[before].shape) == (4, 112, 112, 3)
+    assert results["1"]["ui"]["text"][0].startswith("pack reference-fmnist ")
+    assert results["3"]["ui"]["text"][0].startswith("release #1 · add-remove · ε = ")
+    assert len(results["7"]["ui"]["images"]) == 4
+
+
 def test_no_private_value_reaches_ui_errors_or_logs(host, caplog):
     handle = None
     with caplog.at_level(logging.DEBUG):

@@ -118,3 +118,34 @@ test('the whole /object_info of the real ComfyUI (359 classes, V1 and V3 nodes) 
   assert.equal(parsed.success, true, parsed.success ? '' : parsed.error.message.slice(0, 500));
   assert.equal(Object.keys(full).length, 359);
 });
+
+/** A history entry with run-specific values (ids, numbers, times, file names, error texts) blanked out. */
+function historyShape(entry: unknown): unknown {
+  return JSON.parse(JSON.stringify(entry, (k, x: unknown) => {
+    if (['prompt_id', 'timestamp', 'filename', 'filename_prefix', 'exception_message', 'traceback', 'current_inputs', 'current_outputs', 'client_id'].includes(k)) return '<run-specific>';
+    return x;
+  }), (k, x: unknown) => (k === 'prompt' && Array.isArray(x) ? ['<number>', '<id>', ...x.slice(2)] : x));
+}
+
+test('the test server writes /history entries shaped like the real ones (success, cached, execution error)', async () => {
+  const s = await startFakeComfy();
+  const ws = new WebSocket(`${s.url.replace('http', 'ws')}/ws?clientId=hist`);
+  await new Promise((r) => ws.on('open', r));
+  const run = async (p: ApiPrompt): Promise<unknown> => {
+    const r = await fetch(`${s.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: p, client_id: 'hist' }) });
+    const id = ((await r.json()) as { prompt_id: string }).prompt_id;
+    for (;;) {
+      const h = (await (await fetch(`${s.url}/history/${id}`)).json()) as Record<string, unknown>;
+      if (h[id] !== undefined) return h[id];
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  };
+  try {
+    await run(wf(5, 5, 'warm'));
+    const entryOf = (k: string): unknown => Object.values(real.rest[k] as Record<string, unknown>)[0];
+    const mine = { ok: await run(wf(33, 21, 'fx')), cached: await run(wf(33, 21, 'fx')), error: await run(wf(8, 8, '../../escape')) };
+    assert.deepEqual(historyShape(mine.ok), historyShape(entryOf('history_ok')));
+    assert.deepEqual(historyShape(mine.cached), historyShape(entryOf('history_cached')));
+    assert.deepEqual(historyShape(mine.error), historyShape(entryOf('history_error')));
+  } finally { ws.close(); await s.close(); }
+});

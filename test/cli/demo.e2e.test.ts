@@ -1,0 +1,67 @@
+// End-to-end: `dp-hyperlora demo` on the bundled reference pack and example set (spawns the built CLI; build
+// first with `npx tsc -p tsconfig.build.json`). Few samples and steps keep it short; bench/demo.ts times the default.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { metadataFromHeader, parseSafetensors } from '../../src/lora/index.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin', 'dp-hyperlora.js');
+const BUNDLED = existsSync(join(ROOT, 'models', 'reference', 'manifest.json')) && existsSync(join(ROOT, 'examples', 'private-set'));
+
+let work: string;
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'dphl-demo-e2e-'));
+});
+
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function demo(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'demo', ...args], { encoding: 'utf8', env: { ...process.env, DP_HYPERLORA_LOG: 'warn' }, timeout: 600_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging only its own ledger', { skip: BUNDLED ? false : 'models/reference or examples/private-set not present', timeout: 600_000 }, async () => {
+  const out = join(work, 'demo');
+  const r = demo(['--out', out, '--samples', '8', '--steps', '4', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`the demo uses its own ledger, ${join(out, 'ledger.sqlite').replace(/[.]/g, '\\.')}, not your real one`));
+  const report = JSON.parse(r.stdout) as {
+    outputs: Record<string, string>;
+    personalisation: { privacy: { epsilonRequested: number; relation: string }; ledger: { path: string; charged: boolean }; pack: { id: string } };
+    evaluation: { samplesPerSide: number; steps: number; fid?: { base: number; lora: number; ratio: number }; note?: string };
+  };
+  assert.deepEqual(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')), report);
+  assert.equal(report.personalisation.privacy.epsilonRequested, 1);
+  assert.equal(report.personalisation.privacy.relation, 'add-remove');
+  assert.equal(report.personalisation.ledger.path, join(out, 'ledger.sqlite'));
+  assert.equal(report.personalisation.ledger.charged, true);
+  assert.equal(report.personalisation.pack.id, 'reference-fmnist');
+  assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps], [8, 4]);
+  if (report.evaluation.fid !== undefined) {
+    assert.ok(report.evaluation.fid.base >= 0 && report.evaluation.fid.lora >= 0);
+    assert.equal(report.evaluation.fid.ratio, report.evaluation.fid.lora / report.evaluation.fid.base);
+  } else {
+    assert.match(report.evaluation.note ?? '', /^FID not computed: pack reference-fmnist@.* has no features\.onnx\.$/);
+  }
+  const lora = parseSafetensors(await readFile(join(out, 'lora.safetensors')));
+  assert.equal(metadataFromHeader(lora.metadata ?? {}).packId, 'reference-fmnist');
+  // 8 samples per side: 3×3 cells of 28+1 px, a 6-px bar, ×3 upscaling.
+  const png = await sharp(join(out, 'samples.png')).metadata();
+  assert.deepEqual([png.format, png.width, png.height], ['png', 3 * (2 * (3 * 29 + 1) + 6), 3 * (3 * 29 + 1)]);
+
+  const again = demo(['--out', out, '--samples', '8', '--steps', '4', '--json']);
+  assert.equal(again.status, 2);
+  assert.equal((JSON.parse(again.stdout) as { error: { code: string } }).error.code, 'OUTPUT_EXISTS');
+  const forced = demo(['--out', out, '--samples', '8', '--steps', '4', '--json', '--force']);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal((JSON.parse(forced.stdout) as typeof report).personalisation.ledger.charged, false, 'a rerun reuses release 1 for free');
+});
