@@ -104,4 +104,4 @@ def run_node(hub, spec: dict, kwargs: dict) -> dict:
     if op:
         _apply_lora(op, spec, kwargs, outputs)
     ui = message.get("ui")
-    return {"ui": {"text": list(ui["text"])} if ui else {}, "result": tuple(outputs)}
+    return {"ui": {k: list(v) for k, v in ui.items()} if ui else {}, "result": tuple(outputs)}

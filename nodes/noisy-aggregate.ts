@@ -43,6 +43,30 @@ export function aggregateSummary(r: DpLoraReport): string[] {
   return lines;
 }
 
+/**
+ * The structured release summary the frontend extension shows (schema dp-hyperlora.release-summary/1, see
+ * web/src/extensions/dp-hyperlora/release-summary.ts): the same public values as the text lines.
+ */
+export function releaseSummary(r: DpLoraReport): Record<string, unknown> {
+  const p = r.privacy;
+  return {
+    schema: 'dp-hyperlora.release-summary/1',
+    releaseNumber: r.ledger.releaseNumber,
+    relation: p.relation,
+    epsilon: p.epsilon,
+    delta: p.delta,
+    count: p.countTreatment === 'noisy-count'
+      ? { treatment: 'noisy-count', noisyCount: p.noisyCount ?? 0, sigmaCount: p.sigmaCount ?? 0 }
+      : { treatment: 'public-n', declaredN: p.declaredN ?? 0 },
+    sigmaSum: p.sigmaSum,
+    clipNorm: p.clipNorm,
+    charged: r.ledger.charged,
+    epsilonCharged: r.ledger.charged ? r.ledger.epsilonCharged : 0,
+    budgetLeftEpsilon: r.ledger.remaining.epsilon,
+    warnings: [...r.warnings],
+  };
+}
+
 /** Noisy Aggregate. */
 export const noisyAggregate: NodeDefinition = {
   id: ID,
@@ -79,6 +103,9 @@ export const noisyAggregate: NodeDefinition = {
       onProgress: (done, total) => ctx.progress(done, Math.max(done, total ?? done + 1)),
     });
     const value: DatasetEmbeddingValue = { embedding: Array.from(result.embedding), metadata: result.metadata };
-    return { outputs: { DP_DATASET_EMBEDDING: { kind: 'json', value } }, ui: { text: aggregateSummary(result.report) } };
+    return {
+      outputs: { DP_DATASET_EMBEDDING: { kind: 'json', value } },
+      ui: { text: aggregateSummary(result.report), dp_release: [releaseSummary(result.report)] },
+    };
   },
 };

@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'ledger', load: async () => (await import('./ledger.js')).registerLedger },
   { name: 'worker', load: async () => (await import('./worker.js')).registerWorker },
   { name: 'batch', load: async () => (await import('./batch.js')).registerBatch },
+  { name: 'bench', load: async () => (await import('./bench.js')).registerBench },
 ];
 
 /**

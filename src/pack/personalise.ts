@@ -11,10 +11,11 @@
  */
 import { DpHyperLoraError } from '../errors.js';
 import { logger } from '../log/logger.js';
-import type { Ledger } from '../dp/ledger.js';
+import type * as ort from 'onnxruntime-node';
+import type { Ledger, ReleaseOutcome } from '../dp/ledger.js';
 import type { ImageId } from '../dp/identity.js';
 import type { NeighbouringRelation } from '../dp/types.js';
-import { loraToSafetensors, type LoraMetadata, type NamedFloatTensor } from '../lora/index.js';
+import { downKey, loraToSafetensors, upKey, type LoraMetadata, type NamedFloatTensor } from '../lora/index.js';
 import { VERSION } from '../version.js';
 import { embedStream } from './embed.js';
 import { runHypernet } from './hypernet.js';
@@ -147,6 +148,59 @@ function metadataOf(pack: Pack, plan: ReleasePlan, releaseNumber: number): LoraM
   };
 }
 
+interface ReportParts {
+  readonly pack: Pack;
+  readonly plan: ReleasePlan;
+  readonly relation: NeighbouringRelation;
+  readonly released: ReleasedEmbedding;
+  readonly noise: NoiseAssessment;
+  readonly outcome: ReleaseOutcome<ReleasedEmbedding>;
+  readonly releaseNumber: number;
+  readonly ledgerPath: string;
+  readonly provider: ProviderResolution;
+  readonly files: DpLoraReport['files'];
+  readonly warnings: readonly string[];
+  readonly timings: StageTimings;
+}
+
+function buildReport(p: ReportParts): DpLoraReport {
+  const { plan, relation, released, outcome } = p;
+  const m = p.pack.manifest;
+  return {
+    privacy: {
+      epsilonRequested: plan.request.epsilon, epsilon: plan.epsilon, delta: plan.delta, relation: relation.kind,
+      ...(relation.kind === 'replace-one' ? { declaredN: relation.n } : {}),
+      countTreatment: relation.kind === 'add-remove' ? 'noisy-count' : 'public-n', clipNorm: plan.request.clipNorm,
+      mechanism: plan.mechanism, sigmaSum: plan.sigmaSum,
+      ...(plan.sigmaCount !== null ? { sigmaCount: plan.sigmaCount, countShare: plan.countShare ?? 0 } : {}), rho: plan.rhoTotal,
+      ...(released.noisyCount !== null ? { noisyCount: released.noisyCount } : {}), noise: p.noise,
+    },
+    ledger: {
+      path: p.ledgerPath, releaseId: outcome.releaseId, releaseNumber: p.releaseNumber, charged: outcome.charged,
+      epsilonCharged: outcome.epsilonCharged, remaining: { epsilon: outcome.remaining.epsilon, delta: outcome.remaining.delta },
+    },
+    pack: { id: m.id, version: m.version, target: m.target, layout: m.lora.layout },
+    provider: p.provider, files: p.files, warnings: p.warnings, timings: p.timings, toolVersion: VERSION,
+  };
+}
+
+/** Opens the encoder and the hypernetwork, checking the hypernetwork's outputs before any budget is spent. */
+async function openSessions(pack: Pack, provider: ProviderChoice): Promise<{ sessions: SessionFactory; encoder: ort.InferenceSession; hypernet: ort.InferenceSession }> {
+  const m = pack.manifest;
+  const sessions = new SessionFactory(provider);
+  const encoder = await sessions.open(pack.filePath(m.encoder.file), m.encoder.file);
+  const hypernet = await sessions.open(pack.filePath(m.hypernet.file), m.hypernet.file);
+  const missing = packLayout(m).modules.flatMap((mod) => [downKey(mod.key), upKey(mod.key)]).filter((name) => !hypernet.outputNames.includes(name));
+  if (!encoder.inputNames.includes(m.encoder.inputName) || !encoder.outputNames.includes(m.encoder.outputName) || missing.length > 0) {
+    await encoder.release();
+    await hypernet.release();
+    throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+      `the pack's models do not match manifest.json: ${missing.length > 0 ? `${m.hypernet.file} lacks ${missing.length} LoRA output(s) such as ${missing[0]} (field lora.modules)` : `${m.encoder.file} lacks input "${m.encoder.inputName}" or output "${m.encoder.outputName}" (fields encoder.inputName, encoder.outputName)`}. Re-export the pack.`,
+      { details: { file: missing.length > 0 ? m.hypernet.file : m.encoder.file } });
+  }
+  return { sessions, encoder, hypernet };
+}
+
 /** Runs one personalisation end to end (see the module comment). */
 export async function makeDpLora(o: MakeDpLoraOptions): Promise<DpLoraResult> {
   const t0 = performance.now();
@@ -155,74 +209,63 @@ export async function makeDpLora(o: MakeDpLoraOptions): Promise<DpLoraResult> {
   const pack = typeof o.pack === 'string' ? await loadPack(o.pack) : o.pack;
   const m = pack.manifest;
   const plan = planRelease({ epsilon: o.epsilon, delta: o.delta, relation: o.relation, clipNorm: o.clipNorm ?? m.dp.clipNorm, dim: m.embeddingDim });
-  const before = noiseAssessment(plan, m.dp.trainedNoise, o.relation.kind === 'replace-one' ? o.relation.n : undefined);
-  if (before.warning !== undefined && o.relation.kind === 'replace-one') warn(before.warning);
+  if (o.relation.kind === 'replace-one') {
+    const early = noiseAssessment(plan, m.dp.trainedNoise, o.relation.n);
+    if (early.warning !== undefined) warn(early.warning);
+  }
   const tPack = performance.now();
-
   const input = await resolveImageInput(o.images, o.signal, o.onListing);
   const tList = performance.now();
-  const sessions = new SessionFactory(o.provider ?? 'auto');
-  const encoder = await sessions.open(pack.filePath(m.encoder.file), m.encoder.file);
-  const acc = newClippedSum(plan);
-  const stream = await embedStream<ImageId>({
-    tasks: input.tasks, encoder, inputName: m.encoder.inputName, outputName: m.encoder.outputName, spec: m.encoder,
-    embeddingDim: m.embeddingDim, maxBatch: m.encoder.maxBatch, identify: (img) => o.ledger.identify(img.rgb, img.width, img.height, 3),
-    sink: (rows, count, dim) => acc.addRows(rows, count, dim), onUnreadable: input.onUnreadable,
-    onUnreadableFile: o.onUnreadableFile, onProgress: (done) => o.onProgress?.(done, input.expected),
-  });
-  await encoder.release();
-  throwIfCancelled(o.signal);
-  if (stream.ids.length === 0) {
-    throw new DpHyperLoraError('IMAGES_EMPTY',
-      `the image folder holds no readable images (${stream.skipped} file(s) could not be decoded); put PNG, JPEG, WebP, TIFF, GIF or AVIF images in it. No privacy budget was spent.`);
+  const { sessions, encoder, hypernet } = await openSessions(pack, o.provider ?? 'auto');
+  try {
+    const acc = newClippedSum(plan);
+    const stream = await embedStream<ImageId>({
+      tasks: input.tasks, encoder, inputName: m.encoder.inputName, outputName: m.encoder.outputName, spec: m.encoder,
+      embeddingDim: m.embeddingDim, maxBatch: m.encoder.maxBatch, identify: (img) => o.ledger.identify(img.rgb, img.width, img.height, 3),
+      sink: (rows, count, dim) => acc.addRows(rows, count, dim), onUnreadable: input.onUnreadable,
+      onUnreadableFile: o.onUnreadableFile, onProgress: (done) => o.onProgress?.(done, input.expected),
+    });
+    throwIfCancelled(o.signal);
+    checkImageCount(stream.ids.length, stream.skipped, o.relation);
+    const tEmbed = performance.now();
+    const outcome = await o.ledger.release<ReleasedEmbedding>({
+      imageIds: stream.ids, params: releaseParams(pack, plan), releaseNumber: o.releaseNumber, rho: plan.rhoTotal,
+      compute: () => releaseMeanEmbedding(acc.sum, plan),
+    });
+    const released = outcome.value;
+    const tRelease = performance.now();
+    const noise = noiseAssessment(plan, m.dp.trainedNoise, released.noisyCount ?? (o.relation.kind === 'replace-one' ? o.relation.n : undefined));
+    if (noise.warning !== undefined && o.relation.kind === 'add-remove') warn(noise.warning);
+    const embedding = Float32Array.from(released.embedding);
+    const outputs = await runHypernet(hypernet, m.hypernet.inputName, embedding);
+    const tHyper = performance.now();
+    const metadata = metadataOf(pack, plan, o.releaseNumber);
+    const lora = loraToSafetensors({ outputs, layout: packLayout(m), rank: m.lora.rank, alpha: m.lora.alpha, metadata });
+    const tEnd = performance.now();
+    log.debug(`release ${outcome.releaseId}: ${outcome.charged ? 'charged' : 'repeat, not charged'}`);
+    const report = buildReport({
+      pack, plan, relation: o.relation, released, noise, outcome, releaseNumber: o.releaseNumber, ledgerPath: o.ledger.path,
+      provider: sessions.provider, files: { unreadable: stream.skipped, ...input.counts }, warnings,
+      timings: {
+        loadPackMs: tPack - t0, listMs: tList - tPack, embedMs: tEmbed - tList, encoderMs: stream.encoderMs,
+        releaseMs: tRelease - tEmbed, hypernetMs: tHyper - tRelease, assembleMs: tEnd - tHyper, totalMs: tEnd - t0,
+      },
+    });
+    return { lora, metadata, embedding, factors: outputs, report, pack };
+  } finally {
+    await encoder.release();
+    await hypernet.release();
   }
-  if (o.relation.kind === 'replace-one' && stream.ids.length !== o.relation.n) {
+}
+
+/** Refuses an empty result and, under replace-one, a count that differs from the declared n (before any charge). */
+function checkImageCount(used: number, skipped: number, relation: NeighbouringRelation): void {
+  if (used === 0) {
+    throw new DpHyperLoraError('IMAGES_EMPTY',
+      `the image folder holds no readable images (${skipped} file(s) could not be decoded); put PNG, JPEG, WebP, TIFF, GIF or AVIF images in it. No privacy budget was spent.`);
+  }
+  if (relation.kind === 'replace-one' && used !== relation.n) {
     throw new DpHyperLoraError('INVALID_ARGUMENT',
       'under replace-one the declared --n must equal the number of images actually used, and it does not; fix --n (n is public under replace-one) or use add-remove. No privacy budget was spent.');
   }
-  const tEmbed = performance.now();
-
-  const outcome = await o.ledger.release<ReleasedEmbedding>({
-    imageIds: stream.ids, params: releaseParams(pack, plan), releaseNumber: o.releaseNumber, rho: plan.rhoTotal,
-    compute: () => releaseMeanEmbedding(acc.sum, plan),
-  });
-  const released = outcome.value;
-  const tRelease = performance.now();
-  const noise = noiseAssessment(plan, m.dp.trainedNoise, released.noisyCount ?? (o.relation.kind === 'replace-one' ? o.relation.n : undefined));
-  if (noise.warning !== undefined && o.relation.kind === 'add-remove') warn(noise.warning);
-
-  const hypernet = await sessions.open(pack.filePath(m.hypernet.file), m.hypernet.file);
-  const embedding = Float32Array.from(released.embedding);
-  const outputs = await runHypernet(hypernet, m.hypernet.inputName, embedding);
-  await hypernet.release();
-  const tHyper = performance.now();
-  const metadata = metadataOf(pack, plan, o.releaseNumber);
-  const lora = loraToSafetensors({ outputs, layout: packLayout(m), rank: m.lora.rank, alpha: m.lora.alpha, metadata });
-  const tEnd = performance.now();
-  log.debug(`release ${outcome.releaseId}: ${outcome.charged ? 'charged' : 'repeat, not charged'}`);
-
-  const report: DpLoraReport = {
-    privacy: {
-      epsilonRequested: plan.request.epsilon, epsilon: plan.epsilon, delta: plan.delta, relation: o.relation.kind,
-      ...(o.relation.kind === 'replace-one' ? { declaredN: o.relation.n } : {}),
-      countTreatment: o.relation.kind === 'add-remove' ? 'noisy-count' : 'public-n', clipNorm: plan.request.clipNorm,
-      mechanism: plan.mechanism, sigmaSum: plan.sigmaSum,
-      ...(plan.sigmaCount !== null ? { sigmaCount: plan.sigmaCount, countShare: plan.countShare ?? 0 } : {}), rho: plan.rhoTotal,
-      ...(released.noisyCount !== null ? { noisyCount: released.noisyCount } : {}), noise,
-    },
-    ledger: {
-      path: o.ledger.path, releaseId: outcome.releaseId, releaseNumber: o.releaseNumber, charged: outcome.charged,
-      epsilonCharged: outcome.epsilonCharged, remaining: { epsilon: outcome.remaining.epsilon, delta: outcome.remaining.delta },
-    },
-    pack: { id: m.id, version: m.version, target: m.target, layout: m.lora.layout },
-    provider: sessions.provider,
-    files: { unreadable: stream.skipped, ...input.counts },
-    warnings,
-    timings: {
-      loadPackMs: tPack - t0, listMs: tList - tPack, embedMs: tEmbed - tList, encoderMs: stream.encoderMs,
-      releaseMs: tRelease - tEmbed, hypernetMs: tHyper - tRelease, assembleMs: tEnd - tHyper, totalMs: tEnd - t0,
-    },
-    toolVersion: VERSION,
-  };
-  return { lora, metadata, embedding, factors: outputs, report, pack };
 }

@@ -99,7 +99,7 @@ export class NodeHost {
       for (const [name, value] of Object.entries(result.outputs)) outputs[name] = encodeWireValue(value, sink);
       const files = result.files?.map((f) => encodeWireFile(f, sink));
       for (const frame of sink.frames) transport.sendBinary(frame);
-      transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: { text: [...result.ui.text] } } : {}), ...(files ? { files } : {}), computeMs });
+      transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: Object.fromEntries(Object.entries(result.ui).map(([k, v]) => [k, [...v]])) } : {}), ...(files ? { files } : {}), computeMs });
       log.debug(`${message.node} finished in ${computeMs.toFixed(1)} ms`);
     } catch (e) {
       transport.sendText(errorMessage(id, message.node, e));

@@ -89,7 +89,8 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('result'),
     id: callId,
     outputs: z.record(z.string(), wireValueSchema),
-    ui: z.object({ text: z.array(z.string()) }).optional(),
+    /** The node's `ui` dict for ComfyUI: each value a list (ComfyUI concatenates them); `text` lines by convention. */
+    ui: z.record(z.string().regex(/^[a-z_]{1,32}$/), z.array(z.unknown())).optional(),
     files: z.array(wireFileSchema).optional(),
     /** Milliseconds the node's execute took in the worker (lets the bridge tell compute from transport). */
     computeMs: z.number().nonnegative().optional(),

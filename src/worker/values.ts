@@ -46,8 +46,11 @@ export interface HostFile {
 export interface NodeResult {
   /** One value per declared output, by output name. */
   readonly outputs: Readonly<Record<string, DecodedValue>>;
-  /** Text for the node's body (public values only). */
-  readonly ui?: { readonly text: readonly string[] };
+  /**
+   * The node's `ui` for ComfyUI (public values only): `text` lines for the node body, plus structured entries
+   * the frontend extension reads (e.g. `dp_release`, one release summary). Every value is a list.
+   */
+  readonly ui?: { readonly text: readonly string[] } & Readonly<Record<string, readonly unknown[]>>;
   readonly files?: readonly HostFile[];
 }
 
