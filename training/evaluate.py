@@ -116,8 +116,8 @@ def dpsgd_cfg_for(tuned: Dict[str, Any], eps: float) -> Dict[str, float]:
     return cfg
 
 
-PRIORITY = ["dpsgd_eps1", "dpsgd_eps8", "ours_eps1", "ours_eps8", "nonprivate", "ours_epsinf", "dpsgd_eps0.5",
-            "ours_eps0.5", "dpsgd_eps2", "ours_eps2", "dpsgd_eps4", "ours_eps4"]
+PRIORITY = ["dpsgd_eps1", "dpsgd_eps8", "ours_eps1", "ours_eps8", "ours_epsinf", "nonprivate", "ours_eps0.5",
+            "ours_eps2", "ours_eps4", "dpsgd_eps2", "dpsgd_eps0.5", "dpsgd_eps4"]
 
 
 def method_jobs(epsilons: List[float]) -> List[Dict[str, Any]]:

@@ -14,7 +14,7 @@ import { MANIFEST_NAME, ManifestWriter, readManifest, type ManifestLine } from '
 import { collectFileRefs, downloadOutputs } from './outputs.js';
 import { assertPromptValid, findPromptProblems } from './prompt-check.js';
 import type { PromptProgress } from './prompt-tracker.js';
-import { schedule } from './scheduler.js';
+import { schedule, type ScheduleHooks } from './scheduler.js';
 import type { ApiPrompt } from './workflow-api.js';
 import { toApiPrompt, type LoadedWorkflow } from './workflow-load.js';
 
@@ -77,6 +77,48 @@ function planFor(opts: BatchOptions, info: Awaited<ReturnType<ComfyClient['rest'
   return jobs;
 }
 
+/** Appends manifest lines and keeps the summary counts in step with them. */
+function recorder(writer: ManifestWriter, summary: BatchSummary, onEvent: (e: BatchEvent) => void) {
+  return (job: BatchJob, partial: Omit<ManifestLine, 'job' | 'key' | 'inputs' | 'finished_at'>): void => {
+    const line: ManifestLine = { job: job.name, key: job.key, inputs: job.inputs, ...partial, finished_at: new Date().toISOString() };
+    writer.append(line);
+    if (line.status === 'success') summary.succeeded += 1;
+    else if (line.status === 'interrupted') summary.interrupted += 1;
+    else summary.failed += 1;
+    if (line.error !== undefined && line.status === 'failed') summary.firstError ??= line.error;
+    onEvent({ type: 'done', line });
+  };
+}
+
+/** The scheduler hooks of a batch: one attempt runs the prompt and downloads its files; each end is recorded. */
+function batchHooks(opts: BatchOptions, onEvent: (e: BatchEvent) => void, record: ReturnType<typeof recorder>): ScheduleHooks<BatchJob, { promptId: string; files: string[] }> {
+  const promptIds = new Map<BatchJob, string>();
+  return {
+    run: async (job, server, attempt) => {
+      onEvent({ type: 'start', job: job.name, server: server.label, attempt });
+      const result = await server.run(job.prompt, {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onQueued: (id) => promptIds.set(job, id),
+        onProgress: (p: PromptProgress) => onEvent({ type: 'progress', job: job.name, fraction: p.fraction, node: p.node }),
+      });
+      // Not aborted with the signal: a prompt that finished despite Ctrl-C is kept, with its files.
+      return { promptId: result.promptId, files: await downloadOutputs(server.rest, collectFileRefs(result.outputs), opts.outDir, job.name) };
+    },
+    onRetry: (job, error, attempt, server) => onEvent({ type: 'retry', job: job.name, server: server.label, attempt, error: { code: error.code, message: error.message } }),
+    onEnd: (job, end) => {
+      if (end.ok) {
+        record(job, { prompt_id: end.value.promptId, server: end.server.label, files: end.value.files, status: 'success', attempts: end.attempts });
+        return;
+      }
+      const cancelled = end.error.code === 'CANCELLED' && opts.signal?.aborted === true;
+      record(job, {
+        prompt_id: promptIds.get(job) ?? null, server: end.server?.label ?? null, files: [],
+        status: cancelled ? 'interrupted' : 'failed', attempts: end.attempts, error: { code: end.error.code, message: end.error.message },
+      });
+    },
+  };
+}
+
 /** Runs a batch; `onEvent` receives progress. Resolves with the summary (also after an abort). */
 export async function runBatch(opts: BatchOptions, onEvent: (e: BatchEvent) => void): Promise<BatchSummary> {
   await mkdir(opts.outDir, { recursive: true });
@@ -91,40 +133,8 @@ export async function runBatch(opts: BatchOptions, onEvent: (e: BatchEvent) => v
     const todo = jobs.filter((j) => finished.get(j.key)?.status !== 'success');
     Object.assign(summary, { total: jobs.length, skipped: jobs.length - todo.length });
     onEvent({ type: 'plan', total: jobs.length, skipped: summary.skipped, servers: clients.map((c) => c.label) });
-    const record = (job: BatchJob, partial: Omit<ManifestLine, 'job' | 'key' | 'inputs' | 'finished_at'>): void => {
-      const line: ManifestLine = { job: job.name, key: job.key, inputs: job.inputs, ...partial, finished_at: new Date().toISOString() };
-      writer.append(line);
-      if (line.status === 'success') summary.succeeded += 1;
-      else if (line.status === 'interrupted') summary.interrupted += 1;
-      else summary.failed += 1;
-      if (line.error !== undefined && line.status === 'failed') summary.firstError ??= line.error;
-      onEvent({ type: 'done', line });
-    };
-    const promptIds = new Map<BatchJob, string>();
-    await schedule(todo, clients, { perServer: opts.concurrency, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) }, {
-      run: async (job, server, attempt) => {
-        onEvent({ type: 'start', job: job.name, server: server.label, attempt });
-        const result = await server.run(job.prompt, {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          onQueued: (id) => promptIds.set(job, id),
-          onProgress: (p: PromptProgress) => onEvent({ type: 'progress', job: job.name, fraction: p.fraction, node: p.node }),
-        });
-        // Not aborted with the signal: a prompt that finished despite Ctrl-C is kept, with its files.
-        return { promptId: result.promptId, files: await downloadOutputs(server.rest, collectFileRefs(result.outputs), opts.outDir, job.name) };
-      },
-      onRetry: (job, error, attempt, server) => onEvent({ type: 'retry', job: job.name, server: server.label, attempt, error: { code: error.code, message: error.message } }),
-      onEnd: (job, end) => {
-        if (end.ok) {
-          record(job, { prompt_id: end.value.promptId, server: end.server.label, files: end.value.files, status: 'success', attempts: end.attempts });
-          return;
-        }
-        const cancelled = end.error.code === 'CANCELLED' && opts.signal?.aborted === true;
-        record(job, {
-          prompt_id: promptIds.get(job) ?? null, server: end.server?.label ?? null, files: [],
-          status: cancelled ? 'interrupted' : 'failed', attempts: end.attempts, error: { code: end.error.code, message: end.error.message },
-        });
-      },
-    });
+    const scheduleOptions = { perServer: opts.concurrency, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) };
+    await schedule(todo, clients, scheduleOptions, batchHooks(opts, onEvent, recorder(writer, summary, onEvent)));
     return summary;
   } finally {
     writer.close();

@@ -49,7 +49,7 @@ export interface EmbedStreamOptions<Id> {
 export interface EmbedStreamResult<Id> {
   readonly ids: Id[];
   readonly skipped: number;
-  /** Milliseconds inside encoder.run (the encoder's own forward passes). */
+  /** Milliseconds awaiting encoder.run (its forward passes plus scheduling delay on a busy event loop). */
   readonly encoderMs: number;
   /** Milliseconds of the whole stream (decode, preprocess, encoder, sink). */
   readonly totalMs: number;

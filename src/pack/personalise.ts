@@ -12,7 +12,7 @@
 import { DpHyperLoraError } from '../errors.js';
 import { logger } from '../log/logger.js';
 import type * as ort from 'onnxruntime-node';
-import type { Ledger, ReleaseOutcome } from '../dp/ledger.js';
+import type { Ledger, LedgerReleaseOutcome } from '../dp/ledger.js';
 import type { ImageId } from '../dp/identity.js';
 import type { NeighbouringRelation } from '../dp/types.js';
 import { downKey, loraToSafetensors, upKey, type LoraMetadata, type NamedFloatTensor } from '../lora/index.js';
@@ -60,7 +60,10 @@ export interface StageTimings {
   readonly loadPackMs: number;
   readonly listMs: number;
   readonly embedMs: number;
-  /** Part of embedMs spent inside the encoder's own forward passes. */
+  /**
+   * Part of embedMs spent awaiting encoder.run: the encoder's forward passes plus any scheduling delay (onnxruntime-node
+   * runs a session synchronously from a setImmediate callback). bench/time-to-lora.ts measures the encoder alone.
+   */
   readonly encoderMs: number;
   readonly releaseMs: number;
   readonly hypernetMs: number;
@@ -154,7 +157,7 @@ interface ReportParts {
   readonly relation: NeighbouringRelation;
   readonly released: ReleasedEmbedding;
   readonly noise: NoiseAssessment;
-  readonly outcome: ReleaseOutcome<ReleasedEmbedding>;
+  readonly outcome: LedgerReleaseOutcome<ReleasedEmbedding>;
   readonly releaseNumber: number;
   readonly ledgerPath: string;
   readonly provider: ProviderResolution;

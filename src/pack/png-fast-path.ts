@@ -1,14 +1,16 @@
 /**
  * A fast decoding path for small, plain PNGs (the typical private-set image of the reference world: 28×28 grey).
  * libvips' per-image pipeline setup costs far more than decoding 784 pixels, so for 10,000 such images the
- * decoder, not the encoder, would dominate. fast-png (pure JS, maintained by image-js) decodes them in-process.
+ * decoder, not the encoder, would dominate. pngjs (node's native zlib for inflate, filters in JS) decodes them
+ * in-process at about 0.08 ms of CPU per 28×28 image once warm, against about 0.2 ms for fast-png (pure-JS
+ * inflate) and more for a libvips pipeline (measured on this project's 2-core machine).
  *
  * Only PNGs whose decoded pixels cannot differ from sharp's are eligible: 8-bit grey or RGB, no palette, no
  * transparency, no colour-management chunks (iCCP, gAMA, cHRM, sRGB), no EXIF (orientation), no animation, and
  * at most FAST_PNG_MAX_PIXELS pixels. Everything else goes through sharp. test/pack/preprocess.test.ts checks
  * that both paths give identical bytes.
  */
-import { decode } from 'fast-png';
+import { PNG } from 'pngjs';
 import type { DecodedImage } from './preprocess.js';
 
 /** Largest image (in pixels) decoded in JavaScript; bigger ones go to libvips, which is faster for them. */
@@ -48,13 +50,15 @@ export function fastPngEligible(bytes: Uint8Array): boolean {
 
 /** Decodes an eligible PNG (check {@link fastPngEligible} first) to 8-bit RGB. Throws on damaged data. */
 export function decodePngFast(bytes: Uint8Array): DecodedImage {
-  const png = decode(bytes);
+  // pngjs returns RGBA (grey expanded to R = G = B, alpha 255 for the eligible colour types) and applies no gamma.
+  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const pixels = png.width * png.height;
-  if (png.depth !== 8 || (png.channels !== 1 && png.channels !== 3) || png.data.length !== pixels * png.channels) {
-    throw new Error('PNG data does not match its header');
-  }
-  if (png.channels === 3) return { rgb: Uint8Array.from(png.data), width: png.width, height: png.height };
+  if (png.data.length !== pixels * 4) throw new Error('PNG data does not match its header');
   const rgb = new Uint8Array(pixels * 3);
-  for (let p = 0; p < pixels; p++) rgb.fill(png.data[p] ?? 0, 3 * p, 3 * p + 3);
+  for (let p = 0; p < pixels; p++) {
+    rgb[3 * p] = png.data[4 * p] as number;
+    rgb[3 * p + 1] = png.data[4 * p + 1] as number;
+    rgb[3 * p + 2] = png.data[4 * p + 2] as number;
+  }
   return { rgb, width: png.width, height: png.height };
 }

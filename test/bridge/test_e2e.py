@@ -44,6 +44,11 @@ def test_dp_nodes_with_an_sd15_pack_patch_the_model_and_every_key_maps(host):
     assert lines[0].startswith("release #101 · add-remove · ε = ")
     assert lines[1].startswith("n: private, released only as a noisy count")
     assert _charged(results) != "ε charged now: 0 (repeat of a stored release)"
+    summary = results["3"]["ui"]["dp_release"][0]
+    assert summary["schema"] == "dp-hyperlora.release-summary/1" and summary["releaseNumber"] == 101
+    assert summary["charged"] is True and summary["count"]["treatment"] == "noisy-count"
+    assert set(summary) == {"schema", "releaseNumber", "relation", "epsilon", "delta", "count", "sigmaSum", "clipNorm",
+                            "charged", "epsilonCharged", "budgetLeftEpsilon", "warnings"}
 
 
 def _model_node(arch):
@@ -254,7 +259,7 @@ def test_reference_demo_workflow_produces_images(host):
 
 
 def test_the_committed_reference_demo_workflow_runs_on_the_bundled_pack_and_sample_set(host):
-    from conftest import ROOT
+    ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     if not os.path.isfile(os.path.join(ROOT, "models", "reference", "manifest.json")):
         pytest.skip("the bundled reference pack (models/reference) is not in this checkout")
     with open(os.path.join(ROOT, "example_workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
@@ -285,3 +290,31 @@ def test_no_private_value_reaches_ui_errors_or_logs(host, caplog):
     assert SECRET not in everything
     assert repr(handle) == "<DP_EMBEDDINGS: opaque; the data stays in the DP HyperLoRA worker>"
     assert "6 images" not in everything and "n = 6" not in everything
+
+
+def test_a_hung_worker_is_a_timeout_error_then_a_fresh_worker(host, monkeypatch):
+    prompt = dp_chain("sd15-test", folder="(none: use the images input)", release=113)
+    prompt["2"]["inputs"]["images"] = ["10", 0]
+    prompt["10"] = {"class_type": "RandomImages", "inputs": {"count": 3000, "size": 16, "seed": 8}}
+    host.executor().run(dp_chain("sd15-test", release=113))  # a running worker
+    pid = host.hub._proc.pid
+    monkeypatch.setattr(host.hub.settings, "idle_timeout", 3.0)
+    stopped = []
+
+    def hang(value, total):
+        if not stopped:
+            stopped.append(pid)
+            os.kill(pid, signal.SIGSTOP)  # alive, connected, silent: no progress, no heartbeat
+    PROGRESS_HOOKS.append(hang)
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(Exception) as err:
+            host.executor().run(prompt)
+    finally:
+        PROGRESS_HOOKS.remove(hang)
+    assert time.monotonic() - t0 < 15
+    assert str(err.value).startswith("[TIMEOUT] the worker sent nothing for 3 s (no progress, no heartbeat); it was stopped")
+    monkeypatch.undo()
+    results = host.executor().run(dp_chain("sd15-test", release=113))
+    assert host.hub._proc.pid != pid
+    assert _charged(results) == "ε charged now: 0 (repeat of a stored release)"

@@ -2,7 +2,7 @@
 import json
 import os
 
-from conftest import ROOT
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 MANIFEST = json.load(open(os.path.join(ROOT, "nodes", "manifest.json"), encoding="utf-8"))
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 from workflows_api import dp_chain
 
 

@@ -103,6 +103,19 @@ test('a server that dies mid-batch: its jobs are retried on the other server', a
   } finally { await b.close(); }
 });
 
+test('the only server dies: each job is retried up to the cap, then recorded as failed, and the batch ends', async () => {
+  const s = await startFakeComfy({ nodeMs: 40 });
+  const out = mkdtempSync(join(tmpdir(), 'batch-'));
+  s.onExecutionStart(() => setTimeout(() => { void s.kill(); }, 20));
+  const retries: string[] = [];
+  const summary = await runBatch(options([s.url], out, { vary: [parseVary('2.inputs.width=1..3')], concurrency: 1 }), (e) => { if (e.type === 'retry') retries.push(e.job); });
+  assert.deepEqual({ succeeded: summary.succeeded, failed: summary.failed }, { succeeded: 0, failed: 3 });
+  assert.equal(summary.firstError?.code, 'COMFY_HTTP');
+  const m = lines(out);
+  assert.deepEqual(m.map((l) => [l.status, l.attempts, l.error?.code]), [['failed', 3, 'COMFY_HTTP'], ['failed', 3, 'COMFY_HTTP'], ['failed', 3, 'COMFY_HTTP']]);
+  assert.equal(retries.length, 6); // two retries per job (maxAttempts 3)
+});
+
 test('interrupt: aborting interrupts running prompts, records them as interrupted, and a rerun finishes the rest', async () => {
   const s = await startFakeComfy({ nodeMs: 300 });
   const out = mkdtempSync(join(tmpdir(), 'batch-'));

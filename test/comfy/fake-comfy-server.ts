@@ -25,7 +25,11 @@ import { validatePrompt } from './fake-comfy/validate.js';
 
 /** The node definitions of a real ComfyUI 0.3.64 (its whole /object_info, 359 classes, recorded). */
 export function realObjectInfo(): ObjectInfoT {
-  return ObjectInfo.parse(JSON.parse(readFileSync(new URL('./fixtures/object_info.real-0.3.64.json', import.meta.url), 'utf8')));
+  // The benchmarks run a compiled copy from dist/test/comfy/, where the fixtures are not copied: look in the source tree too.
+  const name = 'object_info.real-0.3.64.json';
+  const candidates = [new URL(`./fixtures/${name}`, import.meta.url), new URL(`../../../test/comfy/fixtures/${name}`, import.meta.url)];
+  const file = candidates.find((u) => existsSync(u)) ?? candidates[0] as URL;
+  return ObjectInfo.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
 
 /** Test server options. */

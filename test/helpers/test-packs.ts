@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
 import sharp from 'sharp';
 import {
   buildConvEncoder, buildLinearEncoder, buildTileHypernet, buildTinyFeatures, buildTinyUnet, seededUniform, type NamedShape,
@@ -242,7 +243,12 @@ export async function writeTestImages(dir: string, o: TestImagesOptions): Promis
       for (let p = 0; p < pixels.length; p++) pixels[p] = Math.floor(next() * 256);
     }
     const name = `${o.prefix ?? 'img'}${String(i).padStart(digits, '0')}.${format === 'jpeg' ? 'jpg' : format}`;
-    await sharp(pixels, { raw: { width: w, height: h, channels: ch } }).toFormat(format).toFile(join(dir, name));
+    if (format === 'png') {
+      // fast-png writes small PNGs much faster than a libvips pipeline per file (10,000 files for the benchmark).
+      await writeFile(join(dir, name), encodePng({ width: w, height: h, data: pixels, channels: ch, depth: 8 }));
+    } else {
+      await sharp(pixels, { raw: { width: w, height: h, channels: ch } }).toFormat(format).toFile(join(dir, name));
+    }
     names.push(name);
   }
   return names;
