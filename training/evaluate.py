@@ -297,13 +297,13 @@ def write_markdown(summary: Dict[str, Any], command: str) -> str:
              f"of the same mixture. FID noise floor (two disjoint real samples of that size): "
              f"{fl['mean']:.2f} ± {fl['std']:.2f}. KL floor (reference sample's predicted histogram vs pi): "
              f"{summary['kl_floor']['mean']:.3f}.", "",
-             "| method | eps | FID mean ± std | FID median [IQR] | KL mean ± std | LoRA time (s) |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| method | eps | sets | FID mean ± std | FID median [IQR] | KL mean ± std | LoRA time (s) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for r in summary["rows"]:
         eps = "-" if r["epsilon"] is None else ("inf" if math.isinf(r["epsilon"]) else f"{r['epsilon']:g}")
         f, k = r["fid"], r["kl"]
         t = "-" if r["lora_seconds"] is None else f"{r['lora_seconds']['mean']:.2f}"
-        lines.append(f"| {LABEL[r['method']]} | {eps} | {f['mean']:.2f} ± {f['std']:.2f} | {f['median']:.2f} "
+        lines.append(f"| {LABEL[r['method']]} | {eps} | {f['n']} | {f['mean']:.2f} ± {f['std']:.2f} | {f['median']:.2f} "
                      f"[{f['q1']:.2f}, {f['q3']:.2f}] | {k['mean']:.3f} ± {k['std']:.3f} | {t} |")
     lines += ["", "| eps | FID ours / DP-SGD (ratio of means) | median per-set ratio | sets where ours is better |",
               "|---:|---:|---:|---:|"]

@@ -100,7 +100,7 @@ export class NodeHost {
       const files = result.files?.map((f) => encodeWireFile(f, sink));
       for (const frame of sink.frames) transport.sendBinary(frame);
       transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: Object.fromEntries(Object.entries(result.ui).map(([k, v]) => [k, [...v]])) } : {}), ...(files ? { files } : {}), computeMs });
-      log.debug(`${message.node} finished in ${computeMs.toFixed(1)} ms`);
+      log.debug(`${message.node} finished in ${computeMs.toFixed(1)} ms; result encoded and queued ${(performance.now() - started - computeMs).toFixed(1)} ms later`);
     } catch (e) {
       transport.sendText(errorMessage(id, message.node, e));
     } finally {

@@ -229,6 +229,83 @@ class SaveImage(PreviewImage):
         return {"ui": {"images": [{"filename": f"{filename_prefix}_{i:05}_.png", "subfolder": "", "type": "output"} for i in range(images.shape[0])]}}
 
 
+class FakeClip:
+    """A CLIP (comfy.sd.CLIP-like): `.cond_stage_model.state_dict()` holds one text-encoder weight (meta)."""
+
+    def __init__(self):
+        import torch
+        self.cond_stage_model = _Inner({"clip_l.transformer.text_model.encoder.layers.0.self_attn.q_proj.weight": torch.empty([768, 768], device="meta")})
+
+
+class CheckpointLoaderSimple:
+    """Core CheckpointLoaderSimple's interface; "sdxl" in the name gives an SDXL-shaped MODEL."""
+    RETURN_TYPES = ("MODEL", "CLIP", "VAE")
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"ckpt_name": (["v1-5-pruned-emaonly.safetensors", "sd_xl_base_1.0.safetensors"], {})}}
+
+    def run(self, ckpt_name):
+        return (FakeModel("sdxl" if "xl" in ckpt_name else "sd15"), FakeClip(), "VAE")
+
+
+class CLIPTextEncode:
+    RETURN_TYPES = ("CONDITIONING",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"text": ("STRING", {"multiline": True}), "clip": ("CLIP", {})}}
+
+    def run(self, text, clip):
+        return ([["cond", {"clip": clip}]],)
+
+
+class EmptyLatentImage:
+    RETURN_TYPES = ("LATENT",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"width": ("INT", {"min": 16}), "height": ("INT", {"min": 16}), "batch_size": ("INT", {"min": 1})}}
+
+    def run(self, width, height, batch_size):
+        import torch
+        return ({"samples": torch.zeros(batch_size, 4, height // 8, width // 8)},)
+
+
+class KSampler:
+    """Core KSampler's interface; records the MODEL it would sample (no sampling in the stand-in)."""
+    RETURN_TYPES = ("LATENT",)
+    FUNCTION = "run"
+    SEEN: list = []
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"model": ("MODEL", {}), "seed": ("INT", {"min": 0}), "steps": ("INT", {"min": 1}), "cfg": ("FLOAT", {}),
+                             "sampler_name": ("STRING", {}), "scheduler": ("STRING", {}), "positive": ("CONDITIONING", {}),
+                             "negative": ("CONDITIONING", {}), "latent_image": ("LATENT", {}), "denoise": ("FLOAT", {})}}
+
+    def run(self, model, seed, steps, cfg, sampler_name, scheduler, positive, negative, latent_image, denoise):
+        KSampler.SEEN.append(model)
+        return (latent_image,)
+
+
+class VAEDecode:
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"samples": ("LATENT", {}), "vae": ("VAE", {})}}
+
+    def run(self, samples, vae):
+        import torch
+        b, _, h, w = samples["samples"].shape
+        return (torch.zeros(b, h * 8, w * 8, 3),)
+
+
 class ModelSink:
     """Stands in for KSampler: an output node that consumes MODEL and CLIP."""
     RETURN_TYPES = ()
@@ -432,7 +509,9 @@ class Host:
         self.thread.start()
         self.mappings = {**self.plugin.NODE_CLASS_MAPPINGS, "PreviewImage": PreviewImage, "ModelSink": ModelSink,
                          "RandomImages": RandomImages, "LoraSink": LoraSink,
-                         "SaveImage": SaveImage}
+                         "SaveImage": SaveImage, "CheckpointLoaderSimple": CheckpointLoaderSimple,
+                         "CLIPTextEncode": CLIPTextEncode, "EmptyLatentImage": EmptyLatentImage, "KSampler": KSampler,
+                         "VAEDecode": VAEDecode}
         self.hub = self.plugin._hub
 
     def executor(self) -> Executor:

@@ -318,3 +318,36 @@ def test_a_hung_worker_is_a_timeout_error_then_a_fresh_worker(host, monkeypatch)
     results = host.executor().run(dp_chain("sd15-test", release=113))
     assert host.hub._proc.pid != pid
     assert _charged(results) == "ε charged now: 0 (repeat of a stored release)"
+
+
+def test_a_cached_handle_lost_by_a_restarted_worker_is_recreated_transparently(host, caplog):
+    ex = host.executor()
+    ex.run(dp_chain("sd15-test", release=121))
+    host.hub.restart("test: the worker restarts between two prompts")
+    with caplog.at_level(logging.INFO, logger="dp_hyperlora"):
+        results = ex.run(dp_chain("sd15-test", release=122))  # DP Embed's handle comes from ComfyUI's cache
+    assert ex.cached == ["1", "2"] and ex.executed == ["3", "4", "11"]
+    assert results["3"]["ui"]["text"][0].startswith("release #122")
+    assert any("recomputing it once" in m for m in caplog.messages)
+
+
+@pytest.mark.parametrize("name,pack,arch,modules", [
+    ("1-private-folder-sd15", "sd15-test", "sd15", 128),
+    ("2-private-folder-sdxl", "sdxl-test", "sdxl", 560),
+])
+def test_the_committed_sd_workflows_patch_the_model_that_reaches_ksampler(host, name, pack, arch, modules):
+    from comfy_standin import KSampler
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    with open(os.path.join(root, "example_workflows", "api", f"{name}.json"), encoding="utf-8") as fh:
+        prompt = json.load(fh)
+    prompt["1"]["inputs"]["pack"] = pack  # the placeholders name packs and folders the user installs
+    prompt["2"]["inputs"]["folder"] = "private-set"
+    prompt["3"]["inputs"]["release"] = 130
+    before = len(LORA_CALLS)
+    ex = host.executor()
+    ex.run(prompt)
+    assert sorted(ex.executed, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "20"]
+    call = LORA_CALLS[before]
+    assert (call["modules"], call["unused"], call["shape_errors"], len(call["lora"])) == (modules, [], [], modules * 3)
+    sampled = KSampler.SEEN[-1]
+    assert sampled.arch == arch and len(sampled.patches) == modules

@@ -50,4 +50,4 @@ def test_summary_reports_means_spreads_and_ratios():
     (ratio,) = s["ratios"]
     assert ratio["fid_ratio_of_means"] == 1.0 and ratio["ours_better_sets"] == 1 and ratio["sets"] == 2
     md = write_markdown(s, "python3 -m training.run_all")
-    assert "| DP-DeepSets (ours) | 1 | 20.00 ± 14.14 |" in md and "python3 -m training.run_all" in md
+    assert "| DP-DeepSets (ours) | 1 | 2 | 20.00 ± 14.14 |" in md and "python3 -m training.run_all" in md
