@@ -16,8 +16,8 @@ PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FOLDER_NAME = "dp_hyperlora"
 BUNDLED_PACK = "reference (bundled)"
 BUNDLED_PACK_DIR = os.path.join(PLUGIN_DIR, "models", "reference")
-BUNDLED_SET = "examples/private-set (bundled)"
-BUNDLED_SET_DIR = os.path.join(PLUGIN_DIR, "examples", "private-set")
+BUNDLED_SET = "demo-data/private-set (bundled)"
+BUNDLED_SET_DIR = os.path.join(PLUGIN_DIR, "demo-data", "private-set")
 NO_FOLDER = "(none: use the images input)"
 
 

@@ -50,7 +50,7 @@ export const dpEmbed: NodeDefinition = {
   inputs: [
     { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The pack whose encoder embeds the images (from Load DP Hypernetwork).' },
     {
-      kind: 'CHOICE', name: 'folder', source: 'input_folders', default: 'examples/private-set (bundled)',
+      kind: 'CHOICE', name: 'folder', source: 'input_folders', default: 'demo-data/private-set (bundled)',
       tooltip: 'A folder of private images inside ComfyUI\'s input directory, read only by the worker; choose "(none: use the images input)" to use the images socket instead.',
     },
     {

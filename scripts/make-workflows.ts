@@ -1,6 +1,6 @@
 /**
- * Writes the example workflows: example_workflows/<name>.json (UI format, listed by ComfyUI's template browser)
- * and example_workflows/api/<name>.json (the API-format twin, for /prompt and `dp-hyperlora batch`). The UI
+ * Writes the example workflows: workflows/<name>.json (UI format, listed by ComfyUI's template browser)
+ * and workflows/api/<name>.json (the API-format twin, for /prompt and `dp-hyperlora batch`). The UI
  * files are built from the compact descriptions below; each twin is converted from its UI file with
  * src/comfy's uiToApi. test/workflows/workflows.test.ts validates what is committed.
  *   node --import tsx scripts/make-workflows.ts
@@ -64,12 +64,12 @@ export function buildUi(spec: WorkflowSpec): Record<string, unknown> {
   };
 }
 
-const dir = fileURLToPath(new URL('example_workflows/', root));
+const dir = fileURLToPath(new URL('workflows/', root));
 mkdirSync(`${dir}api`, { recursive: true });
 for (const spec of WORKFLOWS) {
   const ui = buildUi(spec);
   const api = uiToApi(UiWorkflow.parse(ui), ObjectInfo.parse(info));
   writeFileSync(`${dir}${spec.name}.json`, `${JSON.stringify(ui, null, 2)}\n`);
   writeFileSync(`${dir}api/${spec.name}.json`, `${JSON.stringify(api, null, 2)}\n`);
-  process.stdout.write(`wrote example_workflows/${spec.name}.json and api/${spec.name}.json\n`);
+  process.stdout.write(`wrote workflows/${spec.name}.json and api/${spec.name}.json\n`);
 }

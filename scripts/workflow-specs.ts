@@ -25,7 +25,7 @@ export interface WorkflowSpec {
 
 /** Names used by the examples for machine-specific dropdowns. */
 export const EXAMPLE_PACKS = { reference: 'reference (bundled)', sd15: 'my-sd15-pack', sdxl: 'my-sdxl-pack' } as const;
-export const EXAMPLE_FOLDERS = { bundled: 'examples/private-set (bundled)', user: 'my-private-images' } as const;
+export const EXAMPLE_FOLDERS = { bundled: 'demo-data/private-set (bundled)', user: 'my-private-images' } as const;
 export const EXAMPLE_CHECKPOINTS = { sd15: 'v1-5-pruned-emaonly.safetensors', sdxl: 'sd_xl_base_1.0.safetensors' } as const;
 
 /** Dropdown lists that contain every example's values (as on a machine with the packs installed). */

@@ -8,8 +8,8 @@ API:
 - ``write_private_set(out_dir, seed=PRIVATE_SET_SEED, n=128) -> dict``: the demo's private sample set: n
   TEST-split images of one mixture pi ~ Dirichlet(0.3) drawn with the written-down seed, as 000.png ...,
   plus mixture.json (seed, concentration, pi, class counts). No per-file labels.
-- ``stage_examples(ctx)``: the run_all stage (ctx.out/examples/private-set for --smoke, else
-  examples/private-set).
+- ``stage_examples(ctx)``: the run_all stage (ctx.out/demo-data/private-set for --smoke, else
+  demo-data/private-set).
 - ``stage_export(ctx) -> dict``: the run_all stage (ctx.out/pack + ctx.out/fixtures for --smoke, else
   models/reference + test/fixtures/reference-parity).
 
@@ -230,7 +230,7 @@ def write_private_set(out_dir: Path, seed: int = PRIVATE_SET_SEED, n: int = 128)
 
 def stage_examples(ctx: RunContext) -> dict:
     """run_all stage: the demo's private sample set."""
-    out = ctx.out / "examples" / "private-set" if ctx.smoke else REPO_ROOT / "examples" / "private-set"
+    out = ctx.out / "demo-data" / "private-set" if ctx.smoke else REPO_ROOT / "demo-data" / "private-set"
     info = write_private_set(out)
     return {"dir": str(out), "classCounts": info["classCounts"]}
 

@@ -6,7 +6,7 @@ last finished stage; ``--redo STAGE`` forgets that stage and every later one):
   features  training/features.py  FID feature classifier (train split)             -> features.pt
   deepsets  training/deepsets.py  DP-DeepSets phi + rho meta-training (public sets) -> deepsets.pt
   export    training/export.py    the pack + parity fixtures                        -> models/reference (full)
-  examples  training/export.py    the demo private set (test split)                 -> examples/private-set (full)
+  examples  training/export.py    the demo private set (test split)                 -> demo-data/private-set (full)
   evaluate  training/evaluate.py  FID/KL/time table over the private sets (eval helper)
   linreg    training/linreg.py    synthetic linear-regression comparison (eval helper)
 --smoke runs the same code paths with tiny sizes into a temporary folder (or --out), never over

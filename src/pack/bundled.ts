@@ -1,6 +1,6 @@
 /**
  * Where the files that ship with the package live: the reference pack (models/reference/) and the example
- * private set (examples/private-set/). Found from this module's own location, so they work from the source tree
+ * private set (demo-data/private-set/). Found from this module's own location, so they work from the source tree
  * (tsx), from dist/ and from an npm install alike.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,5 +27,5 @@ export function bundledReferencePackDir(): string {
 
 /** The bundled example private set's folder. */
 export function bundledExampleSetDir(): string {
-  return join(packageRoot(), 'examples', 'private-set');
+  return join(packageRoot(), 'demo-data', 'private-set');
 }

@@ -60,7 +60,7 @@ def main():
     report["workflow_templates"] = get("/workflow_templates")
     report["extensions"] = [e for e in get("/extensions") if "dp" in e.lower() or "main" in e]
     import os
-    with open(os.path.join(os.path.dirname(__file__), "..", "..", "example_workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
         demo = json.load(fh)  # the committed workflow: bundled reference pack and bundled sample set
     report["runs"] = [
         run("reference demo", demo),

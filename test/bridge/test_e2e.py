@@ -262,7 +262,7 @@ def test_the_committed_reference_demo_workflow_runs_on_the_bundled_pack_and_samp
     ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     if not os.path.isfile(os.path.join(ROOT, "models", "reference", "manifest.json")):
         pytest.skip("the bundled reference pack (models/reference) is not in this checkout")
-    with open(os.path.join(ROOT, "example_workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
+    with open(os.path.join(ROOT, "workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
         prompt = json.load(fh)
     prompt["5"]["inputs"].update({"count": 4, "steps": 10})  # keep CI fast; the graph is the committed one
     before = len(PreviewImage.SEEN)
@@ -338,7 +338,7 @@ def test_a_cached_handle_lost_by_a_restarted_worker_is_recreated_transparently(h
 def test_the_committed_sd_workflows_patch_the_model_that_reaches_ksampler(host, name, pack, arch, modules):
     from comfy_standin import KSampler
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-    with open(os.path.join(root, "example_workflows", "api", f"{name}.json"), encoding="utf-8") as fh:
+    with open(os.path.join(root, "workflows", "api", f"{name}.json"), encoding="utf-8") as fh:
         prompt = json.load(fh)
     prompt["1"]["inputs"]["pack"] = pack  # the placeholders name packs and folders the user installs
     prompt["2"]["inputs"]["folder"] = "private-set"

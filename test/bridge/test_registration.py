@@ -51,7 +51,7 @@ def test_pack_and_folder_dropdowns_list_folders(host):
     assert load[0] == ["reference (bundled)", "ref-test", "sd15-test", "sdxl-test"]
     assert load[1]["default"] == "reference (bundled)"
     folder = host.plugin.NODE_CLASS_MAPPINGS["DPHyperLoRA_Embed"].INPUT_TYPES()["required"]["folder"]
-    assert folder[0][:2] == ["examples/private-set (bundled)", "(none: use the images input)"]
+    assert folder[0][:2] == ["demo-data/private-set (bundled)", "(none: use the images input)"]
     assert "private-set" in folder[0][2:]
 
 

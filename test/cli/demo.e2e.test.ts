@@ -12,7 +12,7 @@ import { metadataFromHeader, parseSafetensors } from '../../src/lora/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin', 'dp-hyperlora.js');
-const BUNDLED = existsSync(join(ROOT, 'models', 'reference', 'manifest.json')) && existsSync(join(ROOT, 'examples', 'private-set'));
+const BUNDLED = existsSync(join(ROOT, 'models', 'reference', 'manifest.json')) && existsSync(join(ROOT, 'demo-data', 'private-set'));
 
 let work: string;
 
@@ -29,7 +29,7 @@ function demo(args: readonly string[]): { status: number | null; stdout: string;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging only its own ledger', { skip: BUNDLED ? false : 'models/reference or examples/private-set not present', timeout: 600_000 }, async () => {
+test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging only its own ledger', { skip: BUNDLED ? false : 'models/reference or demo-data/private-set not present', timeout: 600_000 }, async () => {
   const out = join(work, 'demo');
   const r = demo(['--out', out, '--samples', '8', '--steps', '4', '--json']);
   assert.equal(r.status, 0, r.stderr);

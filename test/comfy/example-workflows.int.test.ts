@@ -1,4 +1,4 @@
-// `batch` runs every API-format example workflow (example_workflows/api/) against the ComfyUI test server.
+// `batch` runs every API-format example workflow (workflows/api/) against the ComfyUI test server.
 // The server knows the node types honestly: the core classes from a real ComfyUI 0.3.64 /object_info
 // recording, ours from the node manifest (nodes/, through the same function the bridge uses), and the
 // machine-specific dropdowns (checkpoints, packs, folders) list the placeholders the examples name, as a
@@ -17,7 +17,7 @@ import { loadWorkflowFile } from '../../src/comfy/workflow-load.js';
 import { nodeObjectInfo } from '../../src/worker/object-info.js';
 import { realObjectInfo, startFakeComfy } from './fake-comfy-server.js';
 
-const dir = new URL('../../example_workflows/api/', import.meta.url);
+const dir = new URL('../../workflows/api/', import.meta.url);
 const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 function serverInfo(): ObjectInfo {
@@ -33,7 +33,7 @@ test('the API-format example workflows exist', () => {
 });
 
 for (const name of names) {
-  test(`batch runs example_workflows/api/${name} on the test server`, async () => {
+  test(`batch runs workflows/api/${name} on the test server`, async () => {
     const s = await startFakeComfy({ objectInfo: serverInfo() });
     const out = mkdtempSync(join(tmpdir(), 'batch-examples-'));
     try {

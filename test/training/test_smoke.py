@@ -23,6 +23,6 @@ def test_run_all_smoke(tmp_path):
     assert set(manifest["files"]) == {"encoder.onnx", "hypernet.onnx", "unet.onnx", "features.onnx"}
     assert manifest["formatVersion"] == 1 and manifest["embeddingDim"] == 16
     assert len(list((out / "fixtures").glob("*.json"))) == 4
-    assert len(list((out / "examples" / "private-set").glob("*.png"))) == 128
+    assert len(list((out / "demo-data" / "private-set").glob("*.png"))) == 128
     # The smoke run never touches the committed artefacts.
     assert str(ROOT / "models") not in res.stderr

@@ -20,7 +20,7 @@ const root = new URL('../../', import.meta.url);
 const core = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.core.json', root), 'utf8')));
 const ours = Object.fromEntries(ALL_NODES.map((n) => [n.id, nodeObjectInfo(n, EXAMPLE_CHOICES)]));
 const info = ObjectInfo.parse({ ...core, ...ours });
-const dir = new URL('example_workflows/', root);
+const dir = new URL('workflows/', root);
 const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 /** Dropdowns whose lists depend on what the user installed: the examples name placeholders. */
 const MACHINE_SPECIFIC = new Set([...Object.values(EXAMPLE_CHECKPOINTS), ...Object.values(EXAMPLE_PACKS), ...Object.values(EXAMPLE_FOLDERS)]);
@@ -83,9 +83,9 @@ test('the runs-anywhere workflows use only bundled resources; the SD ones name t
   for (const name of ['0-reference-demo.json', '3-save-dp-lora.json']) {
     const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
     assert.equal(api['1']?.inputs.pack, 'reference (bundled)');
-    assert.equal(api['2']?.inputs.folder, 'examples/private-set (bundled)');
+    assert.equal(api['2']?.inputs.folder, 'demo-data/private-set (bundled)');
     assert.deepEqual(findPromptProblems(api, ObjectInfo.parse({ ...core, ...Object.fromEntries(ALL_NODES.map((n) => [n.id, nodeObjectInfo(n, {
-      packs: ['reference (bundled)'], input_folders: ['examples/private-set (bundled)', '(none: use the images input)'],
+      packs: ['reference (bundled)'], input_folders: ['demo-data/private-set (bundled)', '(none: use the images input)'],
     })])) })), []);
   }
   const sd15 = ApiPrompt.parse(load(new URL('api/1-private-folder-sd15.json', dir)));
