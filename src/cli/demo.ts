@@ -123,7 +123,7 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
         });
         const grid = await sampleGridPng(ev.baseSamples, ev.loraSamples, { columns: Math.ceil(Math.sqrt(o.samples)) });
         const report: DemoReport = {
-          notice: 'The demo personalises on the bundled example images (public Fashion-MNIST test images standing in for a private set) and charges a ledger of its own. FID here reads the example reference images directly, which is fine because they are public.',
+          notice: 'The demo personalises on the bundled example images (public Fashion-MNIST test images from one class mixture, standing in for a private set) and charges a ledger of its own. FID reads the reference images directly, which is fine here because they are public.',
           outputs: paths,
           personalisation: made.report,
           evaluation: {

@@ -41,7 +41,7 @@ function human(o: GenerateOutput): string {
   const p = r.privacy;
   const lines = [
     `wrote ${o.lora} (${r.pack.layout} LoRA from pack ${r.pack.id}@${r.pack.version}) and ${o.report}`,
-    `privacy: (ε=${p.epsilon}, δ=${p.delta}) under ${p.relation}${p.declaredN !== undefined ? ` (declared n=${p.declaredN})` : ''}; C=${p.clipNorm}, σ_sum=${p.sigmaSum.toPrecision(4)}` +
+    `privacy: (ε=${p.epsilon.toPrecision(4)}, δ=${p.delta}) under ${p.relation}${p.declaredN !== undefined ? ` (declared n=${p.declaredN})` : ''}; C=${p.clipNorm}, σ_sum=${p.sigmaSum.toPrecision(4)}` +
       `${p.sigmaCount !== undefined ? `, σ_count=${p.sigmaCount.toPrecision(4)}, noisy count ${p.noisyCount?.toFixed(1) ?? '?'}` : ''}`,
     `ledger ${r.ledger.path}: release #${r.ledger.releaseNumber} (id ${r.ledger.releaseId}) ${r.ledger.charged ? `charged ε=${r.ledger.epsilonCharged.toPrecision(4)}` : 'already made: reused, nothing charged'}; ` +
       `remaining for the most-spent image: ε=${r.ledger.remaining.epsilon.toPrecision(4)} at δ=${r.ledger.remaining.delta}`,
