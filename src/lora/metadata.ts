@@ -28,9 +28,9 @@ export const LoraMetadataSchema = z.strictObject({
   schema: z.literal(LORA_METADATA_SCHEMA),
   /**
    * The released mechanism: a noisy clipped-embedding sum fed once through the hypernetwork, with discrete
-   * Gaussian noise accounted in zCDP (what src/dp's release path does) or continuous analytic Gaussian noise.
+   * Gaussian noise on a fixed-point grid accounted in zCDP (src/dp's only release path).
    */
-  mechanism: z.enum(['dp-deepsets-discrete-gaussian', 'dp-deepsets-analytic-gaussian']),
+  mechanism: z.enum(['dp-deepsets-discrete-gaussian']),
   /** The neighbouring relation the guarantee is stated for (the unit of privacy is one image). */
   relation: z.enum(['add-remove', 'replace-one']),
   /** How n entered the mean: a noisy count (add-remove) or a declared-public n (replace-one). */

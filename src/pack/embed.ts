@@ -49,6 +49,12 @@ export interface EmbedStreamOptions<Id> {
 export interface EmbedStreamResult<Id> {
   readonly ids: Id[];
   readonly skipped: number;
+  /**
+   * Images left out because an identical image (same decoded pixels, so the same ledger id) came earlier in the
+   * stream. The unit of privacy is one image: counting a copy twice would double its contribution to the sum
+   * (sensitivity 2C for that image) while the ledger charges it once, so copies are dropped before embedding.
+   */
+  readonly duplicates: number;
   /** Milliseconds awaiting encoder.run (its forward passes plus scheduling delay on a busy event loop). */
   readonly encoderMs: number;
   /** Milliseconds of the whole stream (decode, preprocess, encoder, sink). */
@@ -109,6 +115,8 @@ export async function embedStream<Id>(o: EmbedStreamOptions<Id>): Promise<EmbedS
   const ids: Id[] = [];
   let batch: Prepared<Id>[] = [];
   let skipped = 0;
+  let duplicates = 0;
+  const seen = new Set<Id>();
   let encoderMs = 0;
   let encoding: Promise<number> | undefined;
   const settleOne = async (): Promise<void> => {
@@ -123,6 +131,8 @@ export async function embedStream<Id>(o: EmbedStreamOptions<Id>): Promise<EmbedS
       skipped++;
       return;
     }
+    if (seen.has(r.id)) { duplicates++; return; }
+    seen.add(r.id);
     ids.push(r.id);
     batch.push(r);
     if (batch.length >= o.maxBatch) await flush();
@@ -150,5 +160,5 @@ export async function embedStream<Id>(o: EmbedStreamOptions<Id>): Promise<EmbedS
     await Promise.allSettled([...pending, ...(encoding ? [encoding] : [])]);
     throw e;
   }
-  return { ids, skipped, encoderMs, totalMs: performance.now() - t0 };
+  return { ids, skipped, duplicates, encoderMs, totalMs: performance.now() - t0 };
 }

@@ -109,7 +109,7 @@ export interface DpLoraReport {
    * Counts only (never names) of what was not used: image files that could not be decoded (--on-unreadable skip),
    * files without an image extension, hidden files, sub-folders.
    */
-  readonly files: { readonly unreadable: number; readonly otherFiles: number; readonly hiddenFiles: number; readonly subfolders: number };
+  readonly files: { readonly unreadable: number; readonly duplicates: number; readonly otherFiles: number; readonly hiddenFiles: number; readonly subfolders: number };
   readonly warnings: readonly string[];
   readonly timings: StageTimings;
   readonly toolVersion: string;
@@ -143,7 +143,7 @@ function releaseParams(pack: Pack, plan: ReleasePlan): Record<string, string | n
 function metadataOf(pack: Pack, plan: ReleasePlan, releaseNumber: number): LoraMetadata {
   const m = pack.manifest;
   return {
-    schema: 'dp-hyperlora.lora-metadata/1', mechanism: 'dp-deepsets-analytic-gaussian',
+    schema: 'dp-hyperlora.lora-metadata/1', mechanism: 'dp-deepsets-discrete-gaussian', rho: plan.rhoTotal,
     relation: plan.request.relation.kind, countTreatment: plan.request.relation.kind === 'add-remove' ? 'noisy-count' : 'public-n',
     epsilon: plan.epsilon, delta: plan.delta, clipNorm: plan.request.clipNorm, sigmaSum: plan.sigmaSum,
     ...(plan.sigmaCount !== null ? { sigmaCount: plan.sigmaCount } : {}),
@@ -248,7 +248,7 @@ export async function makeDpLora(o: MakeDpLoraOptions): Promise<DpLoraResult> {
     log.debug(`release ${outcome.releaseId}: ${outcome.charged ? 'charged' : 'repeat, not charged'}`);
     const report = buildReport({
       pack, plan, relation: o.relation, released, noise, outcome, releaseNumber: o.releaseNumber, ledgerPath: o.ledger.path,
-      provider: sessions.provider, files: { unreadable: stream.skipped, ...input.counts }, warnings,
+      provider: sessions.provider, files: { unreadable: stream.skipped, duplicates: stream.duplicates, ...input.counts }, warnings,
       timings: {
         loadPackMs: tPack - t0, listMs: tList - tPack, embedMs: tEmbed - tList, encoderMs: stream.encoderMs,
         releaseMs: tRelease - tEmbed, hypernetMs: tHyper - tRelease, assembleMs: tEnd - tHyper, totalMs: tEnd - t0,

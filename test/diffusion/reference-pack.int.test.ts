@@ -37,7 +37,7 @@ test('reference pack: base and LoRA samples, LoRA file round trip, FID', { skip:
   const bytes = loraToSafetensors({
     outputs, layout, rank: m.lora.rank, alpha: m.lora.alpha,
     metadata: {
-      schema: LORA_METADATA_SCHEMA, mechanism: 'dp-deepsets-analytic-gaussian', relation: 'add-remove', countTreatment: 'noisy-count',
+      schema: LORA_METADATA_SCHEMA, mechanism: 'dp-deepsets-discrete-gaussian', relation: 'add-remove', countTreatment: 'noisy-count',
       epsilon: 1, delta: 1e-6, clipNorm: m.dp.clipNorm, sigmaSum: 1, sigmaCount: 1, releaseNumber: 0, packId: m.id, packVersion: m.version,
       layout: layout.name, rank: m.lora.rank, alpha: m.lora.alpha, toolVersion: VERSION,
     },

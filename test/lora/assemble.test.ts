@@ -31,7 +31,7 @@ function outputsFor(l: LoraLayout, rank: number): Record<string, NamedFloatTenso
 }
 
 const metadata: LoraMetadata = {
-  schema: LORA_METADATA_SCHEMA, mechanism: 'dp-deepsets-analytic-gaussian', relation: 'add-remove', countTreatment: 'noisy-count',
+  schema: LORA_METADATA_SCHEMA, mechanism: 'dp-deepsets-discrete-gaussian', relation: 'add-remove', countTreatment: 'noisy-count',
   epsilon: 2, delta: 1e-5, clipNorm: 1, sigmaSum: 3, sigmaCount: 6, releaseNumber: 1, packId: 'test-pack', packVersion: '0.0.1',
   layout: 'reference', rank: 2, alpha: 1, toolVersion: '0.1.0',
 };

@@ -43,7 +43,7 @@ for (const layout of [SD15_LAYOUT, SDXL_LAYOUT]) {
       outputs: randomFactors(layout, rank, layout.name === 'sd15' ? 15 : 20),
       layout, rank, alpha: 2, dtype: 'F16',
       metadata: {
-        schema: LORA_METADATA_SCHEMA, mechanism: 'dp-deepsets-analytic-gaussian', relation: 'add-remove', countTreatment: 'noisy-count',
+        schema: LORA_METADATA_SCHEMA, mechanism: 'dp-deepsets-discrete-gaussian', relation: 'add-remove', countTreatment: 'noisy-count',
         epsilon: 1, delta: 1e-6, clipNorm: 1, sigmaSum: 5, sigmaCount: 10, releaseNumber: 0, packId: `test-${layout.name}`,
         packVersion: '0.0.1', layout: layout.name, rank, alpha: 2, toolVersion: VERSION,
       },

@@ -8,7 +8,7 @@ import { isDpError } from '../../src/errors.js';
 
 const addRemove: LoraMetadata = {
   schema: LORA_METADATA_SCHEMA,
-  mechanism: 'dp-deepsets-analytic-gaussian',
+  mechanism: 'dp-deepsets-discrete-gaussian',
   relation: 'add-remove',
   countTreatment: 'noisy-count',
   epsilon: 1,
@@ -36,7 +36,7 @@ test('to header and back: prefixed string map, exact values', () => {
   const header = metadataToHeader(addRemove);
   assert.deepEqual(header, {
     'dp_hyperlora.schema': 'dp-hyperlora.lora-metadata/1',
-    'dp_hyperlora.mechanism': 'dp-deepsets-analytic-gaussian',
+    'dp_hyperlora.mechanism': 'dp-deepsets-discrete-gaussian',
     'dp_hyperlora.relation': 'add-remove',
     'dp_hyperlora.countTreatment': 'noisy-count',
     'dp_hyperlora.epsilon': '1',

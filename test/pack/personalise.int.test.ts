@@ -122,3 +122,24 @@ test('a malformed in-memory image is INVALID_INPUT_DATA', async () => {
     ledger.close();
   }
 });
+
+test('an image that appears twice is embedded and charged once: the copy is dropped and counted, and the set equals the one without it', async () => {
+  const ledger = ledgerAt('duplicates.sqlite');
+  try {
+    const common = { pack: pack.dir, epsilon: 1, delta: 1e-5, relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu' as const };
+    const first = decoded[0] as DecodedImage;
+    async function* withCopy(): AsyncIterable<DecodedImage> {
+      for (const img of decoded) yield img;
+      yield { ...first, rgb: Uint8Array.from(first.rgb) };
+    }
+    const a = await makeDpLora({ ...common, images: { kind: 'decoded', images: withCopy() } });
+    assert.equal(a.report.files.duplicates, 1);
+    assert.equal(a.report.ledger.charged, true);
+    const b = await makeDpLora({ ...common, images: { kind: 'folder', dir: folder } });
+    assert.equal(b.report.files.duplicates, 0);
+    assert.equal(b.report.ledger.charged, false, 'without the copy it is the same set: a free repeat');
+    assert.equal(b.report.ledger.releaseId, a.report.ledger.releaseId);
+  } finally {
+    ledger.close();
+  }
+});
