@@ -36,8 +36,11 @@ export function aggregateSummary(r: DpLoraReport): string[] {
       ? `n: private, released only as a noisy count (≈ ${p.noisyCount === undefined ? '?' : fmt(p.noisyCount)}, σ_count = ${fmt(p.sigmaCount ?? 0)})`
       : `n = ${p.declaredN ?? '?'} (declared public, replace-one)`,
     `σ_sum = ${fmt(p.sigmaSum)} (clip C = ${fmt(p.clipNorm)})`,
-    r.ledger.charged ? `ε charged now: ${fmt(r.ledger.epsilonCharged)}` : 'ε charged now: 0 (repeat of a stored release)',
-    `budget left (most-spent image): ε = ${fmt(r.ledger.remaining.epsilon)}`,
+    // ComfyUI re-sends a cached node's ui on re-queue, so the wording must stay true when shown again later.
+    r.ledger.charged
+      ? `ε charged when release #${r.ledger.releaseNumber} was made: ${fmt(r.ledger.epsilonCharged)} (re-running it is free)`
+      : `ε charged: 0 (release #${r.ledger.releaseNumber} was already made; repeats are free)`,
+    `budget left after this release (most-spent image): ε = ${fmt(r.ledger.remaining.epsilon)}`,
   ];
   for (const w of r.warnings) lines.push(`⚠ ${w}`);
   return lines;

@@ -47,8 +47,8 @@ test('the worker\'s own summary lines (nodes/noisy-aggregate.ts) are shown uncha
     'release #3 · replace-one · ε = 2, δ = 0.000001',
     'n = 40 (declared public, replace-one)',
     'σ_sum = 4.298 (clip C = 1)',
-    'ε charged now: 0 (repeat of a stored release)',
-    'budget left (most-spent image): ε = 6.5',
+    'ε charged: 0 (release #3 was already made; repeats are free)',
+    'budget left after this release (most-spent image): ε = 6.5',
   ].join('\n'));
 });
 
@@ -60,7 +60,7 @@ test('text entries: multi-line strings split, blanks and non-strings dropped, "w
   assert.deepEqual(textLines('not a list'), []);
 });
 
-test('structured ui.dp_release: formatted from the fields, "reused" when not charged', () => {
+test('structured ui.dp_release: formatted from the fields, "already made" when not charged', () => {
   const view = summaryView({ dp_release: [STRUCTURED], text: ['ignored when the structured summary is valid'] });
   assert.equal(view.source, 'structured');
   assert.equal(summaryText(view), [
@@ -68,11 +68,11 @@ test('structured ui.dp_release: formatted from the fields, "reused" when not cha
     'release #2 · add-remove · ε = 1, δ = 0.00001',
     'n: private, released only as a noisy count ≈ 9.4 (σ_count = 12.85)',
     'σ_sum = 4.264 (clip C = 1)',
-    'ε charged now: 0 (reused the stored release)',
-    'budget left per image (most-spent image): ε = 8.75',
+    'ε charged: 0 (release #2 was already made; repeats are free)',
+    'budget left after this release (most-spent image): ε = 8.75',
   ].join('\n'));
   const charged = summaryView({ dp_release: [{ ...STRUCTURED, charged: true, epsilonCharged: 0.99953, warnings: [], count: { treatment: 'public-n', declaredN: 40 } }] });
-  assert.deepEqual(charged.lines.slice(1, 4).map((l) => l.text), ['n = 40 (declared public)', 'σ_sum = 4.264 (clip C = 1)', 'ε charged now: 0.9995']);
+  assert.deepEqual(charged.lines.slice(1, 4).map((l) => l.text), ['n = 40 (declared public)', 'σ_sum = 4.264 (clip C = 1)', 'ε charged when release #2 was made: 0.9995 (re-running it is free)']);
   assert.equal(charged.warningCount, 0);
 });
 

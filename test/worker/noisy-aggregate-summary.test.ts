@@ -31,11 +31,11 @@ test('the structured release summary is valid for the frontend and matches the t
     'release #2 · add-remove · ε = 0.9995, δ = 0.00001',
     'n: private, released only as a noisy count (≈ 13.2, σ_count = 12.85)',
     'σ_sum = 4.264 (clip C = 1)',
-    'ε charged now: 0 (repeat of a stored release)',
-    'budget left (most-spent image): ε = 9.896',
+    'ε charged: 0 (release #2 was already made; repeats are free)',
+    'budget left after this release (most-spent image): ε = 9.896',
     '⚠ at epsilon 1 the noise exceeds the trained range',
   ]);
   assert.deepEqual(aggregateSummary(report({ charged: true, relation: 'replace-one' })).slice(1, 4), [
-    'n = 40 (declared public, replace-one)', 'σ_sum = 4.264 (clip C = 1)', 'ε charged now: 0.9995',
+    'n = 40 (declared public, replace-one)', 'σ_sum = 4.264 (clip C = 1)', 'ε charged when release #2 was made: 0.9995 (re-running it is free)',
   ]);
 });

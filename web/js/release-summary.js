@@ -79,8 +79,11 @@ export function summaryLines(s) {
             ? `n: private, released only as a noisy count ≈ ${f(s.count.noisyCount)} (σ_count = ${f(s.count.sigmaCount)})`
             : `n = ${s.count.declaredN} (declared public)`,
         `σ_sum = ${f(s.sigmaSum)} (clip C = ${f(s.clipNorm)})`,
-        s.charged ? `ε charged now: ${f(s.epsilonCharged)}` : 'ε charged now: 0 (reused the stored release)',
-        `budget left per image (most-spent image): ε = ${f(s.budgetLeftEpsilon)}`,
+        // ComfyUI re-sends a cached node's ui on re-queue: the wording stays true when shown again later.
+        s.charged
+            ? `ε charged when release #${s.releaseNumber} was made: ${f(s.epsilonCharged)} (re-running it is free)`
+            : `ε charged: 0 (release #${s.releaseNumber} was already made; repeats are free)`,
+        `budget left after this release (most-spent image): ε = ${f(s.budgetLeftEpsilon)}`,
     ];
 }
 const WARNING_PREFIX = /^\s*(?:⚠\uFE0F?|warning:)\s*/iu;
