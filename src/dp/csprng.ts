@@ -1,6 +1,6 @@
 /**
  * The only randomness used for privacy noise: a pool over the operating system's CSPRNG
- * (`crypto.getRandomValues`, node:crypto's Web Crypto), never `Math.random` (xorshift128+, predictable; the lint
+ * (`crypto.getRandomValues`, node:crypto's Web Crypto), never the JavaScript engine's built-in PRNG (xorshift128+, predictable; the lint
  * rule enforces this under src/dp). There is deliberately no way to seed it.
  *
  * `RandomBits` turns 32-bit words into exact uniform integers: it hands out bits one request at a time (so a
