@@ -20,7 +20,7 @@ All rounding is in the privacy-safe direction.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Tuple
+from typing import Callable, Iterable, Tuple
 
 from scipy.special import log_ndtr
 
@@ -42,6 +42,24 @@ def delta_for_epsilon(epsilon: float, mu: float) -> float:
     return max(0.0, math.exp(la) * -math.expm1(diff))
 
 
+def _bisect_boundary(below: Callable[[float], bool]) -> Tuple[float, float]:
+    """Bracket [lo, hi] around the boundary of a monotone predicate on [0, inf) that holds below it and fails above:
+    doubles hi from 1 until `below(hi)` fails, then bisects to 1e-15 relative. Callers return the end that is
+    conservative for them (lo for the largest admissible value, hi for the smallest)."""
+    lo, hi = 0.0, 1.0
+    while below(hi):
+        lo, hi = hi, hi * 2
+    for _ in range(_BISECT_ITERS):
+        mid = 0.5 * (lo + hi)
+        if below(mid):
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-15 * hi:
+            break
+    return lo, hi
+
+
 def epsilon_for_delta(delta: float, mu: float) -> float:
     """Smallest eps with delta(eps; mu) <= delta, rounded up (bisection)."""
     if delta >= 1:
@@ -50,18 +68,7 @@ def epsilon_for_delta(delta: float, mu: float) -> float:
         return math.inf
     if delta_for_epsilon(0.0, mu) <= delta:
         return 0.0
-    lo, hi = 0.0, 1.0
-    while delta_for_epsilon(hi, mu) > delta:
-        lo, hi = hi, hi * 2
-    for _ in range(_BISECT_ITERS):
-        mid = 0.5 * (lo + hi)
-        if delta_for_epsilon(mid, mu) > delta:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-15 * hi:
-            break
-    return hi
+    return _bisect_boundary(lambda eps: delta_for_epsilon(eps, mu) > delta)[1]
 
 
 def calibrate_sigma(epsilon: float, delta: float, sensitivity: float = 1.0) -> float:
@@ -69,18 +76,8 @@ def calibrate_sigma(epsilon: float, delta: float, sensitivity: float = 1.0) -> f
     if epsilon <= 0 or delta <= 0:
         raise ValueError(f"epsilon and delta must be positive, got {epsilon}, {delta}")
     # delta(eps; mu) increases with mu = Delta/sigma: find the largest admissible mu, round it DOWN.
-    lo, hi = 0.0, 1.0
-    while delta_for_epsilon(epsilon, hi) <= delta:
-        lo, hi = hi, hi * 2
-    for _ in range(_BISECT_ITERS):
-        mid = 0.5 * (lo + hi)
-        if delta_for_epsilon(epsilon, mid) <= delta:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-15 * hi:
-            break
-    return sensitivity / lo
+    mu_max = _bisect_boundary(lambda mu: delta_for_epsilon(epsilon, mu) <= delta)[0]
+    return sensitivity / mu_max
 
 
 def mu_total(sigmas: Iterable[float], sensitivity: float = 1.0) -> float:
@@ -127,18 +124,7 @@ def rho_for_epsilon(epsilon: float, delta: float) -> float:
     """Largest rho with epsilon_from_rho(rho, delta) <= epsilon, rounded down (bisection)."""
     if epsilon <= 0 or delta <= 0:
         raise ValueError(f"epsilon and delta must be positive, got {epsilon}, {delta}")
-    lo, hi = 0.0, 1.0
-    while epsilon_from_rho(hi, delta) <= epsilon:
-        lo, hi = hi, hi * 2
-    for _ in range(_BISECT_ITERS):
-        mid = 0.5 * (lo + hi)
-        if epsilon_from_rho(mid, delta) <= epsilon:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-15 * hi:
-            break
-    return lo
+    return _bisect_boundary(lambda rho: epsilon_from_rho(rho, delta) <= epsilon)[0]
 
 
 def release_sigmas(epsilon: float, delta: float, clip_norm: float, count_share: float = 0.1) -> Tuple[float, float]:
