@@ -37,12 +37,13 @@ from .dp_accounting import release_sigmas
 from .hyper import Encoder, HyperNet, clip_embeddings, load_pack_modules, noisy_mean, per_sample_lora
 
 DEEPSETS_CONFIG = {
-    "dim": 16, "enc_width": 32, "rank": 4, "alpha": 4, "hidden": 256, "bottleneck": 128,
+    "dim": 16, "enc_width": 32, "rank": 4, "alpha": 4, "hidden": 64, "components": 10,
     "clip_norm": 1.0, "delta": 1e-5, "eps_min": 0.5, "eps_max": 16.0, "n_min": 32, "n_max": 1024,
     "p_no_noise": 0.15, "concentration": 0.3,
     "pretrain_steps": 300, "pretrain_batch": 256,
-    "steps": 500, "groups": 8, "loss_images": 12, "enc_images": 48, "p_high_t": 0.0, "high_t_min": 300,
-    "lr_hyper": 2e-3, "lr_encoder": 5e-4, "aux_weight": 0.05, "grad_clip": 1.0, "ckpt_every": 100,
+    "steps": 800, "groups": 8, "loss_images": 12, "enc_images": 48, "p_high_t": 0.0, "high_t_min": 300,
+    "min_snr_gamma": 1.0,
+    "lr_hyper": 2e-2, "lr_encoder": 5e-4, "aux_weight": 0.05, "grad_clip": 1.0, "ckpt_every": 100,
     "val_sets": 16, "val_n": 128, "val_loss_images": 64, "val_eps": [1.0, 8.0, None],
 }
 SMOKE_DEEPSETS_CONFIG = dict(DEEPSETS_CONFIG, pretrain_steps=3, pretrain_batch=32, steps=4, groups=2,
@@ -99,6 +100,7 @@ def evaluate_val(mods: dict, cfg: dict, seed: int) -> dict:
     eps_grid = {e: release_sigmas(e, cfg["delta"], cfg["clip_norm"]) for e in cfg["val_eps"] if e is not None}
     gen = torch.Generator().manual_seed(20_000 + seed)
     scale = cfg["alpha"] / cfg["rank"]
+    gamma = cfg.get("min_snr_gamma")
     res = {"base": [], **{str(e): [] for e in cfg["val_eps"]}}
     with torch.no_grad():
         for pi, idx in validation_datasets(seed, cfg["val_sets"], cfg["val_n"], cfg["concentration"]):
@@ -106,7 +108,7 @@ def evaluate_val(mods: dict, cfg: dict, seed: int) -> dict:
             xl = x[:cfg["val_loss_images"]]
             t = torch.randint(0, 1000, (xl.shape[0],), generator=gen)
             noise = torch.randn(xl.shape, generator=gen)
-            res["base"].append(float(diffusion_loss(unet, xl, t=t, noise=noise)))
+            res["base"].append(float(diffusion_loss(unet, xl, t=t, noise=noise, min_snr_gamma=gamma)))
             for e in cfg["val_eps"]:
                 ss, sc = eps_grid[e] if e is not None else (0.0, 0.0)
                 mean = clip_embeddings(enc(x), cfg["clip_norm"]).mean(0, keepdim=True)
@@ -114,7 +116,8 @@ def evaluate_val(mods: dict, cfg: dict, seed: int) -> dict:
                 flat = hyper(emb)
                 lora = {k: (flat[f"{k}.lora_down.weight"][0], flat[f"{k}.lora_up.weight"][0])
                         for k, _, _ in hyper.lora_modules}
-                res[str(e)].append(float(diffusion_loss(unet, xl, lora=lora, lora_scale=scale, t=t, noise=noise)))
+                res[str(e)].append(float(diffusion_loss(unet, xl, lora=lora, lora_scale=scale, t=t, noise=noise,
+                                                       min_snr_gamma=gamma)))
     return {k: float(np.mean(v)) for k, v in res.items()}
 
 
@@ -132,10 +135,12 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int) -> dict:
     pool, _ = public_split(seed=0)
     enc = Encoder(cfg["dim"], cfg["enc_width"])
     head = nn.Linear(cfg["dim"], 10)
-    hyper = HyperNet(unet.lora_modules, cfg["rank"], cfg["dim"], cfg["hidden"], cfg["bottleneck"])
+    hyper = HyperNet(unet.lora_modules, cfg["rank"], cfg["dim"], cfg["hidden"], cfg["components"])
     eps_grid, sig_sum, sig_count = noise_table(cfg["delta"], cfg["clip_norm"], cfg["eps_min"], cfg["eps_max"])
     t0 = time.time()
     pre_acc = _pretrain_encoder(enc, head, cfg, pool, images, labels, gen, rng)
+    if cfg["components"] == head.out_features:
+        hyper.init_mixing(head.weight, head.bias)
     t_pre = time.time() - t0
     opt = torch.optim.Adam([{"params": hyper.parameters(), "lr": cfg["lr_hyper"]},
                             {"params": list(enc.parameters()) + list(head.parameters()), "lr": cfg["lr_encoder"]}])
@@ -178,14 +183,17 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int) -> dict:
             high = torch.rand((x0.shape[0],), generator=gen) < cfg["p_high_t"]
             t = torch.where(high, torch.randint(cfg["high_t_min"], 1000, (x0.shape[0],), generator=gen), t)
         noise = torch.randn(x0.shape, generator=gen)
-        loss = diffusion_loss(unet, x0, lora=lora, lora_scale=scale, t=t, noise=noise)
+        loss = diffusion_loss(unet, x0, lora=lora, lora_scale=scale, t=t, noise=noise,
+                              min_snr_gamma=cfg.get("min_snr_gamma"))
         aux = F.cross_entropy(torch.cat(enc_logits), torch.cat(enc_y))
         opt.zero_grad(set_to_none=True)
         (loss + cfg["aux_weight"] * aux).backward()
         torch.nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
         opt.step()
-        with torch.no_grad():
-            base_losses.append(float(diffusion_loss(unet, x0, t=t, noise=noise))) if step % 10 == 0 else None
+        if step % 10 == 0:
+            with torch.no_grad():
+                base_losses.append(float(diffusion_loss(unet, x0, t=t, noise=noise,
+                                                        min_snr_gamma=cfg.get("min_snr_gamma"))))
         losses.append(float(loss))
         bar.update(1, loss=float(np.mean(losses[-50:])), base=float(np.mean(base_losses[-5:])))
         if (step + 1) % cfg["ckpt_every"] == 0 and step + 1 < cfg["steps"]:

@@ -85,8 +85,11 @@ def get_tuning(unet, run_dir: Path, plan: Dict[str, Any], smoke: bool, base_hash
     path = (Path(run_dir) / "dpsgd-tuning.json") if smoke else REPO_ROOT / "bench" / "results" / "dpsgd-tuning.json"
     if path.exists() and os.environ.get("DPHL_RETUNE") != "1":
         tuned = json.loads(path.read_text())
-        log(f"evaluate: reusing tuning from {path} (tuned on base {tuned.get('base_hash')}; DPHL_RETUNE=1 redoes it)")
-        return tuned
+        # Hyperparameters tuned on another base model are not this base's tuned baselines: redo them.
+        if tuned.get("base_hash") == base_hash:
+            log(f"evaluate: reusing tuning from {path} (same base {base_hash}; DPHL_RETUNE=1 redoes it)")
+            return tuned
+        log(f"evaluate: {path} was tuned on base {tuned.get('base_hash')}, this base is {base_hash}: re-tuning")
     t0 = time.time()
     sets = tuning_sets(seed=1, count=plan["tune_sets"], n=SMOKE["n"] if smoke else 128,
                        held_out=16 if smoke else 64)

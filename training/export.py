@@ -1,7 +1,7 @@
 """Stage 3: export the reference pack (docs/pack-format.md, formatVersion 1) and its parity fixtures.
 
 API:
-- ``export_pack(run_dir, pack_dir, fixtures_dir=None, version='1.0.0') -> dict`` (the manifest): writes
+- ``export_pack(run_dir, pack_dir, fixtures_dir=None, version=PACK_VERSION) -> dict`` (the manifest): writes
   encoder.onnx, hypernet.onnx, unet.onnx, features.onnx (only when run_dir/features.pt exists) and
   manifest.json (sha256 + bytes of every file) into pack_dir; with fixtures_dir, also writes one JSON per model
   with fixed inputs and the PyTorch outputs (test/pack/parity.int.test.ts replays them in onnxruntime-node).
@@ -92,7 +92,12 @@ def _fixture_images(count: int) -> torch.Tensor:
     return to_tensor(images[[0, 1, 2, 3, 4, 5, 6, 7][:count]])
 
 
-def export_pack(run_dir: Path, pack_dir: Path, fixtures_dir: Path | None = None, version: str = "1.0.0") -> dict:
+# 2.0.0: the LoRA layout gained the five ResBlock time_emb_proj targets and rho became a component mixture;
+# LoRAs made with 1.x packs do not fit 2.x UNets.
+PACK_VERSION = "2.0.0"
+
+
+def export_pack(run_dir: Path, pack_dir: Path, fixtures_dir: Path | None = None, version: str = PACK_VERSION) -> dict:
     """Export every model of the run in run_dir as a pack in pack_dir (replacing its ONNX files)."""
     run_dir, pack_dir = Path(run_dir), Path(pack_dir)
     mods = load_pack_modules(run_dir)

@@ -55,20 +55,29 @@ class LoraLinear(nn.Linear):
 
 
 class ResBlock(nn.Module):
-    """GroupNorm-SiLU-conv residual block with an additive time embedding."""
+    """GroupNorm-SiLU-conv residual block with an additive time embedding.
 
-    def __init__(self, cin: int, cout: int, temb_dim: int) -> None:
+    The time-embedding projection is a LoRA target (SD's ``resnets_N_time_emb_proj``, which kohya/LyCORIS LoRAs
+    also train): a low-rank update there adds a timestep-dependent per-channel shift to the block, the same
+    pathway through which class-conditional diffusion models receive their class embedding. That is what lets a
+    dataset-level LoRA move the class mixture of an unconditional base model.
+    """
+
+    def __init__(self, cin: int, cout: int, temb_dim: int, key: Optional[str] = None) -> None:
         super().__init__()
         self.norm1 = nn.GroupNorm(8, cin)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
-        self.temb = nn.Linear(temb_dim, cout)
+        self.temb = LoraLinear(f"{key}_time_emb_proj" if key else "", temb_dim, cout)
+        self.temb_target = key is not None
         self.norm2 = nn.GroupNorm(8, cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
 
-    def forward(self, x: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, temb: torch.Tensor, lora: Optional[LoraDict] = None,
+                scale: Scale = 1.0) -> torch.Tensor:
         h = self.conv1(F.silu(self.norm1(x)))
-        h = h + self.temb(temb)[:, :, None, None]
+        # temb [B, D] -> [B, 1, D] so that per-sample LoRA factors (bmm) apply as for the attention layers.
+        h = h + self.temb.forward_lora(temb[:, None, :], lora, scale)[:, 0, :, None, None]
         h = self.conv2(F.silu(self.norm2(h)))
         return self.skip(x) + h
 
@@ -149,30 +158,30 @@ class TinyUNet(nn.Module):
         self.temb_in = temb_dim
         self.temb_mlp = nn.Sequential(nn.Linear(temb_dim, temb_dim), nn.SiLU(), nn.Linear(temb_dim, temb_dim))
         self.conv_in = nn.Conv2d(4, c1, 3, padding=1)
-        self.down0 = ResBlock(c1, c1, temb_dim)
+        self.down0 = ResBlock(c1, c1, temb_dim, "lora_unet_down_0")
         self.ds0 = nn.Conv2d(c1, c1, 3, stride=2, padding=1)
-        self.down1 = ResBlock(c1, c2, temb_dim)
-        self.mid = ResBlock(c2, c2, temb_dim)
+        self.down1 = ResBlock(c1, c2, temb_dim, "lora_unet_down_1")
+        self.mid = ResBlock(c2, c2, temb_dim, "lora_unet_mid")
         self.mid_tf = SpatialTransformer("lora_unet_mid", c2, heads, ff=True)
-        self.up1 = ResBlock(2 * c2, c2, temb_dim)
+        self.up1 = ResBlock(2 * c2, c2, temb_dim, "lora_unet_up_1")
         self.up1_tf = SpatialTransformer("lora_unet_up_1", c2, heads, ff=False)
-        self.up0 = ResBlock(c2 + c1, c1, temb_dim)
+        self.up0 = ResBlock(c2 + c1, c1, temb_dim, "lora_unet_up_0")
         self.norm_out = nn.GroupNorm(8, c1)
         self.conv_out = nn.Conv2d(c1, 4, 3, padding=1)
         self.lora_modules = [(m.key, m.in_features, m.out_features)
-                             for m in self.modules() if isinstance(m, LoraLinear)]
+                             for m in self.modules() if isinstance(m, LoraLinear) and m.key]
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, lora: Optional[LoraDict] = None,
                 lora_scale: Scale = 1.0) -> torch.Tensor:
         temb = self.temb_mlp(timestep_embedding(t, self.temb_in))
-        h0 = self.down0(self.conv_in(space_to_depth(x)), temb)     # c1 @ 14
-        h1 = self.down1(self.ds0(h0), temb)                        # c2 @ 7
-        h = self.mid(h1, temb)
+        h0 = self.down0(self.conv_in(space_to_depth(x)), temb, lora, lora_scale)     # c1 @ 14
+        h1 = self.down1(self.ds0(h0), temb, lora, lora_scale)                        # c2 @ 7
+        h = self.mid(h1, temb, lora, lora_scale)
         h = self.mid_tf(h, lora, lora_scale)
-        h = self.up1(torch.cat([h, h1], dim=1), temb)              # c2 @ 7
+        h = self.up1(torch.cat([h, h1], dim=1), temb, lora, lora_scale)              # c2 @ 7
         h = self.up1_tf(h, lora, lora_scale)
-        h = F.interpolate(h, scale_factor=2.0, mode="nearest")     # c2 @ 14
-        h = self.up0(torch.cat([h, h0], dim=1), temb)
+        h = F.interpolate(h, scale_factor=2.0, mode="nearest")                       # c2 @ 14
+        h = self.up0(torch.cat([h, h0], dim=1), temb, lora, lora_scale)
         return depth_to_space(self.conv_out(F.silu(self.norm_out(h))))
 
 

@@ -6,12 +6,14 @@ from training.base import BASE_CONFIG, _lr_at, total_steps, train_base
 
 
 def test_schedule_cycles():
-    assert total_steps(BASE_CONFIG) == 1400
+    assert total_steps(BASE_CONFIG) == 3000
     assert _lr_at(49, BASE_CONFIG) == BASE_CONFIG["lr"]
-    assert abs(_lr_at(699, BASE_CONFIG) - 0.05 * BASE_CONFIG["lr"]) < 1e-6
-    assert _lr_at(719, BASE_CONFIG) == 1e-3
+    assert abs(_lr_at(999, BASE_CONFIG) - 0.05 * BASE_CONFIG["lr"]) < 1e-6
+    assert _lr_at(1019, BASE_CONFIG) == 1e-3
+    assert _lr_at(2019, BASE_CONFIG) == 5e-4
+    assert abs(_lr_at(2999, BASE_CONFIG) - 0.05 * 5e-4) < 1e-7
     first_only = {k: v for k, v in BASE_CONFIG.items() if k != "extra_cycles"}
-    assert all(_lr_at(s, first_only) == _lr_at(s, BASE_CONFIG) for s in range(700))
+    assert all(_lr_at(s, first_only) == _lr_at(s, BASE_CONFIG) for s in range(1000))
 
 
 def test_resume_is_exact(tmp_path):

@@ -57,3 +57,28 @@ def test_smoke_run_produces_finite_risks_and_markdown():
             assert np.isfinite(row[m]["mean"]) and row[m]["mean"] > 0
     md = L.write_markdown(result, "cmd")
     assert "| eps |" in md and "cmd" in md
+
+
+def test_batched_tuning_paths_agree_with_single_configurations():
+    # Tuning batches grid points (clips, lambdas, DP-GD configs); without noise each batch column must equal the
+    # estimate that evaluation computes for that configuration alone.
+    world, pub, (w, x, y), rng = _world_and_tasks(d=6, k=2)
+    sums = L.ours_embed_clips(pub, x, y, 3, (0.3, 2.0), 0.5)
+    for clip, s in zip((0.3, 2.0), sums):
+        assert np.allclose(s, L.ours_embed(pub, x, y, dim=3, clip=clip, kappa=0.5))
+    z = L.ours_release(sums[1], math.inf, 2.0, rng)
+    for lam, est in zip((0.0, 0.3), L.ours_decode_lams(pub, z, 3, 0.5, (0.0, 0.3))):
+        assert np.allclose(est, L.ours_decode(pub, z, 3, 0.5, lam))
+    clips, lrs = np.array([0.5, 2.0]), np.array([1.0, 0.5])
+    batch = L.dpgd_batch(pub, x, y, pub.directions[:, :3], 4, clips, lrs, np.zeros(2), rng)
+    for j in range(2):
+        cfg = {"dim": 3, "clip": clips[j], "steps": 4, "lr": lrs[j]}
+        assert np.allclose(batch[:, j], L.dpgd_estimate(pub, x, y, math.inf, cfg, rng))
+
+
+def test_each_example_moves_one_dpgd_step_by_at_most_c():
+    # The batched step clips with norms |r_i| ||x_i||; one noise-free step with lr = n exposes the clipped sum.
+    world, pub, (w, x, y), rng = _world_and_tasks()
+    step = lambda xs, ys: L.dpgd_batch(pub, xs, ys, np.eye(6), 1, np.array([0.3]), np.array([float(L.N_POINTS)]),
+                                       np.zeros(1), rng)[:, 0]  # noqa: E731
+    assert np.linalg.norm(step(x, y) - step(x[:, 1:], y[:, 1:]), axis=1).max() <= 0.3 + 1e-9

@@ -15,10 +15,15 @@ def test_shapes_and_lora_modules():
     x, t = torch.randn(3, 1, 28, 28), torch.tensor([0.0, 500.0, 999.0])
     assert m(x, t).shape == (3, 1, 28, 28)
     keys = [k for k, _, _ in m.lora_modules]
-    assert keys[:4] == ["lora_unet_mid_attn_to_q", "lora_unet_mid_attn_to_k", "lora_unet_mid_attn_to_v",
-                        "lora_unet_mid_attn_to_out"]
+    assert keys[3:7] == ["lora_unet_mid_attn_to_q", "lora_unet_mid_attn_to_k", "lora_unet_mid_attn_to_v",
+                         "lora_unet_mid_attn_to_out"]
     assert ("lora_unet_mid_ff_net_0", 64, 128) in m.lora_modules
-    assert len(keys) == len(set(keys)) == 10
+    # Every ResBlock's time-embedding projection is a target too (SD's resnets_N_time_emb_proj).
+    assert [k for k in keys if k.endswith("_time_emb_proj")] == [
+        "lora_unet_down_0_time_emb_proj", "lora_unet_down_1_time_emb_proj", "lora_unet_mid_time_emb_proj",
+        "lora_unet_up_1_time_emb_proj", "lora_unet_up_0_time_emb_proj"]
+    assert ("lora_unet_down_0_time_emb_proj", 64, 32) in m.lora_modules
+    assert len(keys) == len(set(keys)) == 15
 
 
 def test_zero_lora_is_the_base_and_init_lora_too():
