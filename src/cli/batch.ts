@@ -23,6 +23,7 @@ const Options = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(2),
   retries: z.coerce.number().int().min(0).max(20).default(2),
   json: z.boolean().default(false),
+  allowNewReleases: z.boolean().default(false),
 });
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -45,6 +46,7 @@ async function resolveOptions(raw: unknown, signal: AbortSignal): Promise<{ opts
     ...(promptsText === undefined ? {} : { prompts: (p) => parsePromptsFile(promptsText, p) }),
     concurrency: o.concurrency,
     maxAttempts: o.retries + 1,
+    allowNewReleases: o.allowNewReleases,
     signal,
   };
   return { opts, json: o.json };
@@ -68,6 +70,7 @@ export const registerBatch: RegisterCommand = (program: Command, setStatus) => {
     .option('--concurrency <n>', 'prompts in flight per server', '2')
     .option('--retries <n>', 'retries of a job after a transient failure (server unreachable, lost prompt, out of memory)', '2')
     .option('--json', 'JSON lines on stdout (one per job event, then a summary)')
+    .option('--allow-new-releases', 'let jobs change inputs up to Noisy Aggregate, making (and charging) one DP release per distinct value; refused by default')
     .action(async (raw: unknown) => {
       const ac = new AbortController();
       let interrupts = 0;

@@ -85,7 +85,8 @@ export function parsePromptsFile(text: string, prompt: ApiPrompt): Record<string
   });
 }
 
-function canonical(value: unknown): string {
+/** JSON with object keys sorted at every level: equal values give equal strings. */
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;

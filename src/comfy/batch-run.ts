@@ -13,6 +13,7 @@ import { ComfyClient, type ClientOptions } from './client.js';
 import { MANIFEST_NAME, ManifestWriter, readManifest, type ManifestLine } from './manifest.js';
 import { collectFileRefs, downloadOutputs } from './outputs.js';
 import { assertPromptValid, findPromptProblems } from './prompt-check.js';
+import { assertNoNewReleases } from './release-guard.js';
 import type { PromptProgress } from './prompt-tracker.js';
 import { schedule, type ScheduleHooks } from './scheduler.js';
 import type { ApiPrompt } from './workflow-api.js';
@@ -30,6 +31,8 @@ export interface BatchOptions {
   /** Our prompts in flight per server. */
   concurrency: number;
   maxAttempts: number;
+  /** Let the jobs make more than one DP release at a Noisy Aggregate node (each is charged); off by default. */
+  allowNewReleases?: boolean;
   retryDelayMs?: number;
   signal?: AbortSignal;
   client?: ClientOptions;
@@ -68,6 +71,7 @@ async function connectAll(urls: string[], options: ClientOptions): Promise<Comfy
 function planFor(opts: BatchOptions, info: Awaited<ReturnType<ComfyClient['rest']['objectInfo']>>, label: string): BatchJob[] {
   const base = toApiPrompt(opts.workflow, info);
   const jobs = planJobs(base, opts.set, opts.vary, opts.prompts?.(base));
+  if (opts.allowNewReleases !== true) assertNoNewReleases(jobs);
   const first = jobs[0];
   if (first !== undefined) assertPromptValid(first.prompt, info, label);
   const problems = jobs.flatMap((j) => findPromptProblems(j.prompt, info).map((p) => `${j.name}: ${p}`));

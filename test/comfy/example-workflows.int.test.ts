@@ -12,8 +12,10 @@ import { ALL_NODES } from '../../nodes/index.js';
 import { EXAMPLE_CHECKPOINTS, EXAMPLE_CHOICES } from '../../scripts/workflow-specs.js';
 import { parseVary } from '../../src/comfy/batch-plan.js';
 import { runBatch } from '../../src/comfy/batch-run.js';
+import { RELEASE_NODE } from '../../src/comfy/release-guard.js';
 import { ObjectInfo } from '../../src/comfy/object-info.js';
 import { loadWorkflowFile } from '../../src/comfy/workflow-load.js';
+import { DpHyperLoraError } from '../../src/errors.js';
 import { nodeObjectInfo } from '../../src/worker/object-info.js';
 import { realObjectInfo, startFakeComfy } from './fake-comfy-server.js';
 
@@ -53,3 +55,22 @@ for (const name of names) {
     } finally { await s.close(); }
   });
 }
+
+test('batch refuses to vary the release number of a shared workflow (nothing queued) unless told to spend the budget', async () => {
+  const s = await startFakeComfy({ objectInfo: serverInfo() });
+  const out = mkdtempSync(join(tmpdir(), 'batch-release-'));
+  try {
+    const workflow = await loadWorkflowFile(new URL('1-private-folder-sd15.json', dir).pathname);
+    const prompt = workflow.format === 'api' ? workflow.prompt : {};
+    const id = Object.entries(prompt).find(([, n]) => n.class_type === RELEASE_NODE)?.[0];
+    assert.ok(id !== undefined, 'the workflow has a Noisy Aggregate node');
+    const opts = { servers: [s.url], workflow, outDir: out, set: {}, vary: [parseVary(`${id}.inputs.release=1..3`)], concurrency: 2, maxAttempts: 1,
+      client: { backoff: { initialMs: 20, maxMs: 50 } } };
+    await assert.rejects(runBatch(opts, () => undefined), (e: unknown) => e instanceof DpHyperLoraError && e.code === 'INVALID_ARGUMENT' &&
+      e.message.startsWith(`the batch would make 3 different DP releases at Noisy Aggregate (node ${id}), because the jobs change ${id}.inputs.release.`));
+    assert.equal(s.accepted.length, 0, 'nothing was queued');
+    const summary = await runBatch({ ...opts, allowNewReleases: true }, () => undefined);
+    assert.equal(summary.succeeded, 3);
+    assert.equal(s.accepted.length, 3);
+  } finally { await s.close(); }
+});
