@@ -149,11 +149,3 @@ def stage_base(ctx: RunContext) -> dict:
     cfg = SMOKE_BASE_CONFIG if ctx.smoke else BASE_CONFIG
     return train_base(ctx.out, cfg, seed=ctx.seed + 1)
 
-
-if __name__ == "__main__":
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="training/runs/full")
-    ap.add_argument("--smoke", action="store_true")
-    a = ap.parse_args()
-    print(stage_base(RunContext(Path(a.out), a.smoke, 0)))

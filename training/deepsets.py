@@ -219,11 +219,3 @@ def stage_deepsets(ctx: RunContext) -> dict:
     cfg = SMOKE_DEEPSETS_CONFIG if ctx.smoke else DEEPSETS_CONFIG
     return train_deepsets(ctx.out, cfg, seed=ctx.seed + 2)
 
-
-if __name__ == "__main__":
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="training/runs/full")
-    ap.add_argument("--smoke", action="store_true")
-    a = ap.parse_args()
-    print(stage_deepsets(RunContext(Path(a.out), a.smoke, 0)))
