@@ -8,10 +8,11 @@ import { z } from 'zod';
 import { DpHyperLoraError } from '../src/errors.js';
 import type { DecodedImage } from '../src/pack/preprocess.js';
 import { resolveImageInput, type ImageInput } from '../src/pack/image-source.js';
-import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
-import { optionalTensor, readJsonInputs } from '../src/worker/inputs.js';
+import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
+import { readNodeInputs } from '../src/worker/input-schema.js';
+import { optionalTensor } from '../src/worker/inputs.js';
 import { workerPack } from '../src/worker/resources.js';
-import { choiceValueSchema, packValueSchema } from '../src/worker/socket-values.js';
+import type { packValueSchema } from '../src/worker/socket-values.js';
 import type { Tensor } from '../src/worker/values.js';
 
 /** The handle type name (also the socket type). */
@@ -38,6 +39,22 @@ function imagesFromTensor(t: Tensor): DecodedImage[] {
   return Array.from({ length: count }, (_, i) => ({ rgb: t.data.subarray(i * size, (i + 1) * size), width, height }));
 }
 
+const INPUTS = [
+  { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The pack whose encoder embeds the images (from Load DP Hypernetwork).' },
+  {
+    kind: 'CHOICE', name: 'folder', source: 'input_folders', default: 'demo-data/private-set (bundled)',
+    tooltip: 'A folder of private images inside ComfyUI\'s input directory, read only by the worker; choose "(none: use the images input)" to use the images socket instead.',
+  },
+  {
+    kind: 'COMBO', name: 'on_unreadable', options: ['fail', 'skip'], default: 'fail',
+    tooltip: 'What to do with files in the folder that are not readable images: fail the run (nothing is spent) or skip them (they are counted, never named).',
+  },
+  {
+    kind: 'SOCKET', name: 'images', type: 'IMAGE', optional: true,
+    tooltip: 'Private images as an IMAGE batch; used only when folder is "(none: use the images input)".',
+  },
+] as const satisfies readonly InputSpec[];
+
 /** DP Embed. */
 export const dpEmbed: NodeDefinition = {
   id: ID,
@@ -47,30 +64,14 @@ export const dpEmbed: NodeDefinition = {
     'Takes the private image set, from a folder in ComfyUI\'s input directory (read by the worker, so the images never enter the graph) '
     + 'or from an IMAGE batch, and returns an opaque handle. Nothing about the set (not even its size) leaves the worker; '
     + 'the embeddings are computed, clipped and summed inside Noisy Aggregate, right before the one noisy release.',
-  inputs: [
-    { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The pack whose encoder embeds the images (from Load DP Hypernetwork).' },
-    {
-      kind: 'CHOICE', name: 'folder', source: 'input_folders', default: 'demo-data/private-set (bundled)',
-      tooltip: 'A folder of private images inside ComfyUI\'s input directory, read only by the worker; choose "(none: use the images input)" to use the images socket instead.',
-    },
-    {
-      kind: 'COMBO', name: 'on_unreadable', options: ['fail', 'skip'], default: 'fail',
-      tooltip: 'What to do with files in the folder that are not readable images: fail the run (nothing is spent) or skip them (they are counted, never named).',
-    },
-    {
-      kind: 'SOCKET', name: 'images', type: 'IMAGE', optional: true,
-      tooltip: 'Private images as an IMAGE batch; used only when folder is "(none: use the images input)".',
-    },
-  ],
+  inputs: INPUTS,
   outputs: [{ name: 'DP_EMBEDDINGS', type: 'DP_EMBEDDINGS', tooltip: 'An opaque handle to the private set inside the worker; connect it to Noisy Aggregate.' }],
   host: { cacheKey: { kind: 'folder_content', input: 'folder' } },
   // Listing and checking the folder takes time that grows with n: the host keeps that time to itself.
   readsPrivateData: true,
 
   async execute(inputs, ctx) {
-    const v = readJsonInputs(ID, inputs, {
-      pack: packValueSchema, folder: choiceValueSchema, on_unreadable: z.enum(['fail', 'skip']),
-    });
+    const v = readNodeInputs(ID, INPUTS, inputs);
     const tensor = optionalTensor(ID, inputs, 'images');
     if (v.folder.path !== null && tensor !== undefined) {
       throw new DpHyperLoraError('INVALID_ARGUMENT', `${ID}: both a folder and an images input are given; choose one: set folder to "(none: use the images input)" or disconnect images.`);

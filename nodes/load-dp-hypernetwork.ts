@@ -1,8 +1,15 @@
 /** Load DP Hypernetwork: picks a model pack and checks it (manifest schema and every file's SHA-256). */
-import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
-import { readJsonInputs } from '../src/worker/inputs.js';
+import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
+import { readNodeInputs } from '../src/worker/input-schema.js';
 import { workerPack } from '../src/worker/resources.js';
-import { choiceValueSchema, type PackValue } from '../src/worker/socket-values.js';
+import type { PackValue } from '../src/worker/socket-values.js';
+
+const INPUTS = [
+  {
+    kind: 'CHOICE', name: 'pack', source: 'packs', default: 'reference (bundled)',
+    tooltip: 'A pack folder under models/dp_hyperlora (any name; extra_model_paths.yaml is respected), or the bundled reference pack.',
+  },
+] as const satisfies readonly InputSpec[];
 
 /** Load DP Hypernetwork. */
 export const loadDpHypernetwork: NodeDefinition = {
@@ -12,17 +19,12 @@ export const loadDpHypernetwork: NodeDefinition = {
   description:
     'Loads a dp-hyperlora model pack (encoder + hypernetwork) from models/dp_hyperlora, or the bundled reference pack, '
     + 'and verifies its manifest and the SHA-256 of every file. Connect it to DP Embed and Hypernetwork LoRA.',
-  inputs: [
-    {
-      kind: 'CHOICE', name: 'pack', source: 'packs', default: 'reference (bundled)',
-      tooltip: 'A pack folder under models/dp_hyperlora (any name; extra_model_paths.yaml is respected), or the bundled reference pack.',
-    },
-  ],
+  inputs: INPUTS,
   outputs: [{ name: 'DP_PACK', type: 'DP_PACK', tooltip: 'The verified pack: feed it to DP Embed, Hypernetwork LoRA and DP Reference Sampler.' }],
   host: { cacheKey: { kind: 'pack_manifest', input: 'pack' } },
 
   async execute(inputs, ctx) {
-    const { pack: choice } = readJsonInputs(this.id, inputs, { pack: choiceValueSchema });
+    const { pack: choice } = readNodeInputs(this.id, INPUTS, inputs);
     const pack = await workerPack(choice, ctx.settings);
     const m = pack.manifest;
     const value: PackValue = {

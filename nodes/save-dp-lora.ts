@@ -6,11 +6,11 @@
  * is public (prefix, pack, ε, release number, a hash of a DP output).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { DpHyperLoraError, isDpError } from '../src/errors.js';
 import { metadataFromHeader, metadataToHeader, serializeSafetensors, type SafetensorsInput } from '../src/lora/index.js';
-import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
-import { loraInput, readJsonInputs } from '../src/worker/inputs.js';
+import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
+import { readNodeInputs } from '../src/worker/input-schema.js';
+import { loraInput } from '../src/worker/inputs.js';
 import { float32View } from '../src/worker/values.js';
 
 const ID = 'DPHyperLoRA_SaveLoRA';
@@ -22,6 +22,11 @@ export function loraFileName(prefix: string, packId: string, epsilon: number, re
   return `${prefix}_${packId}_eps${Number(epsilon.toPrecision(3))}_r${releaseNumber}_${hash}.safetensors`;
 }
 
+const INPUTS = [
+  { kind: 'SOCKET', name: 'lora', type: 'LORA_MODEL', tooltip: 'The DP LoRA from Hypernetwork LoRA.' },
+  { kind: 'STRING', name: 'filename_prefix', default: 'dp_hyperlora', tooltip: 'Start of the file name (letters, digits, _ and -); pack, ε, release and a content hash are appended.' },
+] as const satisfies readonly InputSpec[];
+
 /** Save DP LoRA. */
 export const saveDpLora: NodeDefinition = {
   id: ID,
@@ -30,15 +35,12 @@ export const saveDpLora: NodeDefinition = {
   description:
     'Saves the DP LoRA into models/loras as .safetensors (kohya keys, with its ε, δ, relation and pack in the metadata) so that the core '
     + 'Load LoRA node lists it. The name ends in a content hash, so a new LoRA never reuses an old name.',
-  inputs: [
-    { kind: 'SOCKET', name: 'lora', type: 'LORA_MODEL', tooltip: 'The DP LoRA from Hypernetwork LoRA.' },
-    { kind: 'STRING', name: 'filename_prefix', default: 'dp_hyperlora', tooltip: 'Start of the file name (letters, digits, _ and -); pack, ε, release and a content hash are appended.' },
-  ],
+  inputs: INPUTS,
   outputs: [],
   outputNode: true,
 
   async execute(inputs) {
-    const { filename_prefix: prefix } = readJsonInputs(ID, inputs, { filename_prefix: z.string() });
+    const { filename_prefix: prefix } = readNodeInputs(ID, INPUTS, inputs);
     if (!PREFIX.test(prefix)) {
       throw new DpHyperLoraError('INVALID_ARGUMENT', `${ID}: filename_prefix ${JSON.stringify(prefix)} must be 1-64 letters, digits, _ or - (no folders); change it.`);
     }
