@@ -6,7 +6,7 @@ even where Node.js is missing (executing them then says what to install). See do
 import atexit
 import logging
 
-from .bridge import paths
+from .bridge import paths, private_sets
 from .bridge.hub import WORKER_ROUTE, WorkerHub
 from .bridge.launcher import spawn_worker
 from .bridge.registry import build_mappings
@@ -31,6 +31,7 @@ def _port() -> int:
 
 _hub = WorkerHub(loop_getter=lambda: _server().loop, port_getter=_port, spawn=spawn_worker)
 paths.register_model_folder()
+private_sets.claim_roots()
 _server().routes.get(WORKER_ROUTE)(_hub.handle)
 atexit.register(_hub.shutdown)
 

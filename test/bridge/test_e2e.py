@@ -112,8 +112,8 @@ def test_requeue_and_restart_never_spend_budget_again(host):
 
 def test_changed_folder_content_re_embeds(host, comfy_root):
     import shutil
-    src = os.path.join(comfy_root, "input", "private-set")
-    dst = os.path.join(comfy_root, "input", "growing-set")
+    src = os.path.join(comfy_root, "models", "dp_private_sets", "private-set")
+    dst = os.path.join(comfy_root, "models", "dp_private_sets", "growing-set")
     shutil.copytree(src, dst)
     ex = host.executor()
     prompt = dp_chain("sd15-test", folder="growing-set", release=105)
