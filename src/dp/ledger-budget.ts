@@ -3,6 +3,7 @@
  * Pure.
  */
 import { DpHyperLoraError } from '../errors.js';
+import { cliInvocation } from '../cli-invocation.js';
 import type { Delta, Epsilon, Rho } from './types.js';
 
 const bits = new Float64Array(1);
@@ -70,7 +71,7 @@ export interface ExhaustedFacts {
 export function budgetExhausted(facts: ExhaustedFacts): DpHyperLoraError {
   const { budget } = facts;
   const suggested = Math.max(ceilToThreeDigits(facts.requiredEpsilon), budget.epsilon);
-  const command = `dp-hyperlora ledger budget --epsilon ${suggested} --delta ${budget.delta} --ledger ${facts.path}`;
+  const command = `${cliInvocation()} ledger budget --epsilon ${suggested} --delta ${budget.delta} --ledger "${facts.path}"`;
   return new DpHyperLoraError('BUDGET_EXHAUSTED',
     `release refused: it would charge ρ=${show(facts.releaseRho)} (ε=${show(facts.releaseEpsilon)} at δ=${budget.delta}) to every image of the set, `
     + `but the most-spent image in the set has room left for at most ε=${show(facts.remaining.epsilon)} at δ=${budget.delta} within its budget ε=${budget.epsilon} at δ=${budget.delta}. `

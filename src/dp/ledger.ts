@@ -20,6 +20,7 @@ import { defaultLedgerPath, LedgerStore, type StoredRelease } from './ledger-sto
 import { delta as makeDelta, epsilon as makeEpsilon, type Delta, type Epsilon, type Rho } from './types.js';
 import { epsilonFromRho, rhoForEpsilon } from './zcdp.js';
 import { addRoundingUp, budgetExhausted, maxOf } from './ledger-budget.js';
+import { cliInvocation } from '../cli-invocation.js';
 
 export type { ImageId, JsonValue } from './identity.js';
 export { defaultLedgerPath } from './ledger-store.js';
@@ -286,7 +287,7 @@ export class Ledger {
   show(releaseId: number): ReleaseDetail {
     const row = Number.isSafeInteger(releaseId) ? this.#store.getRelease(releaseId) : undefined;
     if (row === undefined) {
-      throw new DpHyperLoraError('INVALID_ARGUMENT', `no release with id ${String(releaseId)} in the ledger at ${this.path}. Run dp-hyperlora ledger list to see the ids.`);
+      throw new DpHyperLoraError('INVALID_ARGUMENT', `no release with id ${String(releaseId)} in the ledger at ${this.path}. Run ${cliInvocation()} ledger list to see the ids.`);
     }
     return { ...this.#summary(row, this.#budget()), value: JSON.parse(row.valueJson) as JsonValue };
   }
