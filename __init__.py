@@ -11,11 +11,13 @@ import logging
 from .bridge import paths, private_sets
 from .bridge.hub import WORKER_ROUTE, WorkerHub
 from .bridge.launcher import spawn_worker, startup_problem
+from .bridge.queries import QueryRoute
 from .bridge.registry import build_mappings
 from .bridge.startup import StartupCheck
 
 WEB_DIRECTORY = "./web/js"
 STATUS_ROUTE = "/dp_hyperlora/status"
+COST_ROUTE = "/dp_hyperlora/cost"
 
 log = logging.getLogger("dp_hyperlora")
 
@@ -40,6 +42,10 @@ _server().routes.get(WORKER_ROUTE)(_hub.handle)
 # A remote worker (DP_HYPERLORA_WORKER=remote) is started by the user elsewhere: nothing to check here.
 _startup = StartupCheck("DP HyperLoRA", (lambda: None) if _hub.settings.remote else startup_problem)
 _server().routes.get(STATUS_ROUTE)(_startup.handle)
+# What a Noisy Aggregate release will cost, shown by the frontend before a run (public values only).
+_cost = QueryRoute(lambda: _hub, "DPHyperLoRA_CostQuery",
+                   {"pack": "packs", "epsilon": "json", "delta": "json", "relation": "json", "n_public": "json"})
+_server().routes.post(COST_ROUTE)(_cost.handle)
 atexit.register(_hub.shutdown)
 
 NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS = build_mappings(lambda: _hub)
