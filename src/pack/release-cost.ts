@@ -9,7 +9,6 @@ import { smallestNFor } from '../dp/mean-noise.js';
 import { planRelease } from '../dp/release.js';
 import { clipNorm, delta as makeDelta, epsilon as makeEpsilon, type NeighbouringRelation } from '../dp/types.js';
 import { epsilonFromRho } from '../dp/zcdp.js';
-import type { PackManifest } from './manifest-schema.js';
 
 /** What one release will cost and need, before it is made. */
 export interface ReleaseCost {
@@ -33,7 +32,7 @@ export interface ReleaseCost {
 /** The cost of releasing with (ε, δ, relation) through `manifest`'s pack under `budget` (default: a new ledger's). */
 export function releaseCost(o: {
   readonly epsilon: number; readonly delta: number; readonly relation: NeighbouringRelation;
-  readonly manifest: Pick<PackManifest, 'embeddingDim' | 'dp'>; readonly budget?: PrivacyBudget;
+  readonly manifest: { readonly embeddingDim: number; readonly dp: { readonly clipNorm: number; readonly trainedNoise: { readonly min: number; readonly max: number } } }; readonly budget?: PrivacyBudget;
 }): ReleaseCost {
   const budget = o.budget ?? DEFAULT_BUDGET;
   const plan = planRelease({
