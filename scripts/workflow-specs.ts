@@ -48,7 +48,7 @@ function dpChain(pack: string, folder: string, x0: number): NodeSpec[] {
   return [
     { id: 1, type: 'DPHyperLoRA_LoadHypernetwork', pos: [x0, 100], color: DP, widgets: [pack] },
     { id: 2, type: 'DPHyperLoRA_Embed', pos: [x0, 260], color: DP, widgets: [folder, 'fail'], links: { pack: [1, 0] } },
-    { id: 3, type: 'DPHyperLoRA_NoisyAggregate', pos: [x0 + 360, 260], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1], links: { embeddings: [2, 0] } },
+    { id: 3, type: 'DPHyperLoRA_NoisyAggregate', pos: [x0 + 360, 260], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [2, 0] } },
   ];
 }
 

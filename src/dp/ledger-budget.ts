@@ -91,13 +91,14 @@ export function budgetExhausted(facts: ExhaustedFacts): DpHyperLoraError {
  * How many releases costing `rhoPerRelease` each fit one fresh image's budget (ε, δ): the largest k with
  * ε(ρ₁ + … + ρ_k, δ) ≤ ε, where the sum is formed exactly as the ledger forms it (rounded up at every addition),
  * so the answer is the number the ledger would actually accept. zCDP composes by adding ρ (Bun & Steinke 2016,
- * Lemma 2.3). Public: it depends on the budget and the release's parameters only. Capped at `cap`.
+ * Lemma 2.3). Start from `spentRho` for an image that has already spent some (default: a fresh image). Public: it
+ * depends on the budget, the release's parameters and what the most-spent image has spent. Capped at `cap`.
  */
-export function releasesThatFit(rhoPerRelease: Rho, budget: { epsilon: Epsilon; delta: Delta }, epsilonOf: (rho: Rho, delta: Delta) => number, cap = 100_000): number {
+export function releasesThatFit(rhoPerRelease: Rho, budget: { epsilon: Epsilon; delta: Delta }, epsilonOf: (rho: Rho, delta: Delta) => number, spentRho = 0, cap = 100_000): number {
   if (!(rhoPerRelease > 0) || !Number.isFinite(rhoPerRelease)) {
     throw new DpHyperLoraError('INVALID_ARGUMENT', `rhoPerRelease must be a finite number > 0, got ${rhoPerRelease}; pass the release plan's rhoTotal.`);
   }
-  let spent = 0;
+  let spent = spentRho;
   for (let k = 0; k < cap; k++) {
     const next = addRoundingUp(spent, rhoPerRelease);
     if (epsilonOf(next as Rho, budget.delta) > budget.epsilon) return k;

@@ -100,7 +100,7 @@ test('Noisy Aggregate in every example has no seed and release 1', () => {
     const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
     const agg = Object.values(api).find((n) => n.class_type === 'DPHyperLoRA_NoisyAggregate');
     assert.ok(agg);
-    assert.deepEqual(Object.keys(agg.inputs).sort(), ['delta', 'embeddings', 'epsilon', 'n_public', 'relation', 'release']);
+    assert.deepEqual(Object.keys(agg.inputs).sort(), ['delta', 'embeddings', 'epsilon', 'n_public', 'relation', 'release', 'too_few_images']);
     assert.equal(agg.inputs.release, 1);
   }
 });
