@@ -78,6 +78,8 @@ export const dpEmbed: NodeDefinition = {
   ],
   outputs: [{ name: 'DP_EMBEDDINGS', type: 'DP_EMBEDDINGS', tooltip: 'A sealed reference to your images inside the worker (reveals nothing about them); connect it to Noisy Aggregate.' }],
   host: { cacheKey: { kind: 'folder_content', input: 'folder' } },
+  // Listing and checking the folder takes time that grows with n: the host keeps that time to itself.
+  readsPrivateData: true,
 
   async execute(inputs, ctx) {
     const v = readJsonInputs(ID, inputs, {

@@ -1,5 +1,6 @@
 /**
- * `dp-hyperlora ledger list | show ID | budget [--epsilon E --delta D]`: a thin adapter over src/dp/ledger.ts.
+ * `dp-hyperlora ledger list | show ID | budget [--epsilon E --delta D] | backup DEST`: a thin adapter over
+ * src/dp/ledger.ts (backup: ./ledger-backup.ts).
  *
  * What is shown is public by construction: release parameters, ρ and ε charged per image, the stored DP
  * outputs, and budget aggregates (the most-spent image's spend and room). The number of images in a release
@@ -16,6 +17,7 @@ import {
 import { rhoForEpsilon } from '../dp/zcdp.js';
 import type { Epsilon, Rho } from '../dp/types.js';
 import type { RegisterCommand } from './commands.js';
+import { backupLedger, type LedgerBackupOutput } from './ledger-backup.js';
 import { emit } from './output.js';
 
 const numberOption = (name: string) => z.string().trim().min(1, `${name} is empty`).transform((s, ctx) => {
@@ -127,7 +129,16 @@ async function budgetCommand(o: z.infer<typeof budgetSchema>, path: string): Pro
   });
 }
 
-/** Registers `ledger` with its subcommands list, show and budget. */
+const backupSchema = commonSchema.extend({ force: z.boolean().default(false), destination: z.string().min(1, 'DEST is empty') });
+
+function humanBackup(o: LedgerBackupOutput): string {
+  return [
+    `backed up ledger ${o.ledger} (${o.releases} release(s)) to ${o.database} with its key ${o.key}.`,
+    'Keep the two files together; restore by copying both back (with no dp-hyperlora running).',
+  ].join('\n');
+}
+
+/** Registers `ledger` with its subcommands list, show, budget and backup. */
 export const registerLedger: RegisterCommand = (program: Command) => {
   const ledger = program.command('ledger')
     .description('Inspect the privacy ledger: releases, their parameters and cost, and per-image budgets (never image counts).');
@@ -153,6 +164,14 @@ export const registerLedger: RegisterCommand = (program: Command) => {
       const path = o.ledger ?? defaultLedgerPath();
       const out = await withLedger(path, { create: false }, (l): LedgerShowOutput => ({ ledger: l.path, release: l.show(o.id) }));
       emit(o.json, out, humanShow);
+    });
+  ledger.command('backup')
+    .description('Copy the ledger and its key while it may be in use (SQLite online backup: includes charges still in the WAL).')
+    .argument('<dest>', 'backup database path; the key is written beside it as DEST.key')
+    .option(ledgerOption, ledgerHelp).option('--force', 'replace an existing backup at DEST').option('--json', 'print one JSON object')
+    .action(async (destination: string, raw: Record<string, unknown>) => {
+      const o = parse(backupSchema, { ...raw, destination });
+      emit(o.json, await backupLedger(o.ledger ?? defaultLedgerPath(), o.destination, o.force), humanBackup);
     });
   ledger.command('budget')
     .description('Show the per-image budget and the most-spent image, or set the budget with --epsilon and --delta.')

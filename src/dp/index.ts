@@ -19,7 +19,7 @@ export { type DiscreteGaussianScale } from './discrete-gaussian.js';
 export {
   type ReleaseRequest, type ReleasePlan, type MeanRelease, DEFAULT_COUNT_SHARE, planRelease, releaseMean, clippedSumFor,
 } from './release.js';
-export { meanNoiseInClipUnits, smallestNFor } from './mean-noise.js';
+export { meanNoiseInClipUnits, meanNoiseStdOverC, smallestNFor } from './mean-noise.js';
 export {
   type CalculatorMechanism, type CalibrateInput, type CalibrateResult, type AccountInput, type AccountResult,
   calibrate, account,

@@ -111,7 +111,7 @@ export function storageError(e: unknown, path: string, busyTimeoutMs: number): D
   }
   if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) {
     return new DpHyperLoraError('LEDGER_CORRUPT',
-      `the ledger at ${path} is not a readable SQLite database (${what}): it is damaged, or the path names another kind of file. Restore the ledger from a backup (copy the .sqlite file with its .key); it is never reset automatically.`, { cause: e });
+      `the ledger at ${path} is not a readable SQLite database (${what}): it is damaged, or the path names another kind of file. Restore the ledger from a backup made by dp-hyperlora ledger backup (copy the backup and its .key into place); it is never reset automatically.`, { cause: e });
   }
   if (/^SQLITE_(CANTOPEN|PERM|READONLY|AUTH)/.test(code)) {
     return new DpHyperLoraError('INVALID_ARGUMENT',
@@ -213,10 +213,7 @@ function initialise(db: Database.Database, path: string, options: LedgerStoreOpt
       db.exec('COMMIT');
       return;
     }
-    if (existsSync(ledgerKeyPath(path))) {
-      throw new DpHyperLoraError('LEDGER_CORRUPT',
-        `the ledger database at ${path} is missing or empty, but its key file ${ledgerKeyPath(path)} exists: the database was lost or truncated. Restore it from a backup. To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`);
-    }
+    if (existsSync(ledgerKeyPath(path))) throw databaseLost(path);
     const key = createKeyFile(ledgerKeyPath(path));
     try {
       // The database holds no pixels or names, but which releases shared images is nobody else's business.
@@ -244,7 +241,14 @@ function initialise(db: Database.Database, path: string, options: LedgerStoreOpt
   }
 }
 
+function databaseLost(path: string): DpHyperLoraError {
+  return new DpHyperLoraError('LEDGER_CORRUPT',
+    `the ledger database at ${path} is missing or empty, but its key file ${ledgerKeyPath(path)} exists: the database was lost or truncated. Restore it from a backup (dp-hyperlora ledger backup makes one). To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`);
+}
+
 function openDatabase(path: string, options: LedgerStoreOptions): { db: Database.Database; key: Buffer } {
+  // Refused before SQLite would create an empty file in the lost database's place.
+  if (!existsSync(path) && existsSync(ledgerKeyPath(path))) throw databaseLost(path);
   if (!options.create && !existsSync(path)) {
     throw new DpHyperLoraError('INVALID_ARGUMENT',
       `no ledger exists at ${path}. Check --ledger (or DP_HYPERLORA_LEDGER); a ledger is created by the first release or by \`dp-hyperlora ledger budget --epsilon E --delta D\`.`);
@@ -398,6 +402,18 @@ export class LedgerStore {
   /** How many releases the ledger holds. */
   releaseCount(): number {
     return this.#guard(() => (this.#db.prepare('SELECT count(*) AS n FROM releases').get() as { n: number }).n);
+  }
+
+  /**
+   * Writes a consistent copy of the database to `destination` with SQLite's online backup API: every committed
+   * charge is in it, including those still only in the write-ahead log (which a plain file copy misses).
+   */
+  async backupDatabase(destination: string): Promise<void> {
+    try {
+      await this.#db.backup(destination);
+    } catch (e) {
+      throw storageError(e, destination, this.#busyTimeoutMs);
+    }
   }
 
   /** Closes the connection; the last connection to close folds the WAL back into the database file. */

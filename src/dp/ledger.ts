@@ -347,6 +347,11 @@ export class Ledger {
     return this.budget();
   }
 
+  /** A consistent online copy of the database at `destination` (the key is not copied: see src/cli/ledger-backup.ts). */
+  backupDatabase(destination: string): Promise<void> {
+    return this.#store.backupDatabase(destination);
+  }
+
   /** Closes the database. */
   close(): void {
     this.#store.close();

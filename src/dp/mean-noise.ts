@@ -7,10 +7,17 @@
 import { DpHyperLoraError } from '../errors.js';
 import type { MeanRelease, ReleasePlan } from './release.js';
 
-/** σ_sum/(n·C) of a release, with n = max(1, noisy count) (add-remove) or the declared n (replace-one). */
+/**
+ * THE formula σ_sum/(n·C): the per-coordinate noise std of a released mean, in units of C, for a (public or DP)
+ * dataset size n, floored at 1 as the release's own divisor is (src/dp/release.ts).
+ */
+export function meanNoiseStdOverC(plan: ReleasePlan, n: number): number {
+  return plan.sigmaSum / (Math.max(1, n) * plan.request.clipNorm);
+}
+
+/** σ_sum/(n·C) of a release, with n = the noisy count (add-remove) or the declared n (replace-one). */
 export function meanNoiseInClipUnits(release: MeanRelease): number {
-  const n = release.relation === 'add-remove' ? Math.max(1, release.noisyCount) : release.declaredN;
-  return release.plan.sigmaSum / (n * release.plan.request.clipNorm);
+  return meanNoiseStdOverC(release.plan, release.relation === 'add-remove' ? release.noisyCount : release.declaredN);
 }
 
 /**
@@ -21,7 +28,7 @@ export function smallestNFor(plan: ReleasePlan, maxNoise: number): number {
   if (!(maxNoise > 0) || !Number.isFinite(maxNoise)) {
     throw new DpHyperLoraError('INVALID_ARGUMENT', `maxNoise must be a finite number > 0, got ${maxNoise}; use the pack's dp.trainedNoise.max.`);
   }
-  const n = Math.ceil(plan.sigmaSum / (plan.request.clipNorm * maxNoise));
-  // Guard the float division: step up until the inequality holds as computed.
-  return plan.sigmaSum / (n * plan.request.clipNorm) <= maxNoise ? Math.max(1, n) : Math.max(1, n + 1);
+  const n = Math.max(1, Math.ceil(plan.sigmaSum / (plan.request.clipNorm * maxNoise)));
+  // Guard the float division: step up until the inequality holds as the formula computes it.
+  return meanNoiseStdOverC(plan, n) <= maxNoise ? n : n + 1;
 }

@@ -5,7 +5,7 @@
  * (add-remove, itself a DP output) or the declared public n (replace-one). So the warning, and the smallest n
  * that fits, can be shown and shared freely.
  */
-import { smallestNFor, type ReleasePlan } from '../dp/index.js';
+import { meanNoiseStdOverC as meanNoise, smallestNFor, type ReleasePlan } from '../dp/index.js';
 
 /** How the release's noise compares with the pack's trained range. */
 export interface NoiseAssessment {
@@ -24,7 +24,7 @@ export function noiseAssessment(plan: ReleasePlan, trainedNoise: { readonly min:
   const smallestFittingN = smallestNFor(plan, trainedNoise.max);
   const base = { trainedRange: { min: trainedNoise.min, max: trainedNoise.max }, smallestFittingN };
   if (n === undefined) return base;
-  const meanNoiseStdOverC = plan.sigmaSum / (Math.max(1, n) * plan.request.clipNorm);
+  const meanNoiseStdOverC = meanNoise(plan, n);
   const inRange = meanNoiseStdOverC >= trainedNoise.min && meanNoiseStdOverC <= trainedNoise.max;
   const what = plan.request.relation.kind === 'add-remove' ? `a noisy image count of about ${Math.round(n)}` : `the declared n = ${n}`;
   let warning: string | undefined;

@@ -40,7 +40,7 @@ function refused(path: string, code: ErrorCode, message: string): void {
   });
 }
 
-const RESTORE = 'Restore the ledger from a backup (copy the .sqlite file with its .key); it is never reset automatically.';
+const RESTORE = 'Restore the ledger from a backup made by dp-hyperlora ledger backup (copy the backup and its .key into place); it is never reset automatically.';
 
 test('a file of random bytes is refused as corrupt and left unchanged; no key is made', (t) => {
   const path = join(tempDir(t), 'ledger.sqlite');
@@ -63,10 +63,11 @@ test('a ledger truncated to nothing, or deleted, beside its key is refused, neve
   const path = await filledLedger(tempDir(t));
   const key = sha(`${path}.key`);
   truncateSync(path, 0);
-  const message = `the ledger database at ${path} is missing or empty, but its key file ${path}.key exists: the database was lost or truncated. Restore it from a backup. To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`;
+  const message = `the ledger database at ${path} is missing or empty, but its key file ${path}.key exists: the database was lost or truncated. Restore it from a backup (dp-hyperlora ledger backup makes one). To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`;
   refused(path, 'LEDGER_CORRUPT', message);
   rmSync(path);
   refused(path, 'LEDGER_CORRUPT', message);
+  assert.equal(existsSync(path), false, 'no empty database is left in the lost one\'s place');
   assert.equal(sha(`${path}.key`), key);
 });
 

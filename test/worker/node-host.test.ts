@@ -99,3 +99,18 @@ test('DpHyperLoraError messages pass through unchanged', async () => {
   host.onMessage({ type: 'execute', id: 'x', node: 'DPHyperLoRA_Budget', inputs: {} }, t);
   assert.deepEqual(await t.until('error'), { type: 'error', id: 'x', code: 'BUDGET_EXHAUSTED', message: 'no budget left; raise it with dp-hyperlora ledger budget.' });
 });
+
+test('a node that reads private data gets no computeMs in its result (its time grows with n); others do', async () => {
+  const run = async (readsPrivateData: boolean): Promise<WorkerMessage> => {
+    const def = { ...node('Timed', async () => ({ outputs: {} })), ...(readsPrivateData ? { readsPrivateData } : {}) };
+    const host = new NodeHost([def], { settings });
+    const t = new Recorder();
+    host.onMessage({ type: 'execute', id: 'c9', node: 'DPHyperLoRA_Timed', inputs: {} }, t);
+    return t.until('result');
+  };
+  const privateResult = await run(true);
+  const publicResult = await run(false);
+  assert.ok(privateResult.type === 'result' && publicResult.type === 'result');
+  assert.equal(privateResult.computeMs, undefined);
+  assert.equal(typeof publicResult.computeMs, 'number');
+});
