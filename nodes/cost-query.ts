@@ -20,7 +20,7 @@ export const COST_QUERY_ID = 'DPHyperLoRA_CostQuery';
 export interface CostAnswer extends ReleaseCost {
   readonly schema: 'dp-hyperlora.release-cost/1';
   readonly packId: string;
-  readonly ledger: { readonly path: string; readonly backup: string };
+  readonly ledger: { readonly path: string; readonly backup: string; readonly change: string };
 }
 
 /** One line per fact, in plain words, for the node body. */
@@ -33,7 +33,9 @@ export function costLines(c: CostAnswer): string[] {
   if (c.countOnlyEpsilon !== undefined) {
     lines.push(`too few images? the run stops after the noisy count and charges only ε = ${fmtCost(c.countOnlyEpsilon)}`);
   }
-  lines.push(`ledger: ${c.ledger.path} · back it up with: ${c.ledger.backup}`);
+  lines.push(`your budget: ε = ${fmtCost(c.budget.epsilon)} at δ = ${c.budget.delta} per image, kept in the ledger ${c.ledger.path}`);
+  lines.push(`back it up (with its .key file): ${c.ledger.backup}`);
+  lines.push(`change the budget (weakens the guarantee for every image): ${c.ledger.change}`);
   return lines;
 }
 
@@ -68,7 +70,10 @@ export const costQuery: NodeDefinition = {
     });
     const answer: CostAnswer = {
       schema: 'dp-hyperlora.release-cost/1', ...cost, packId: pack.manifest.id,
-      ledger: { path: ledger.path, backup: `${cliInvocation()} ledger backup <folder>` },
+      ledger: {
+        path: ledger.path, backup: `${cliInvocation()} ledger backup <backup file>.sqlite --ledger "${ledger.path}"`,
+        change: `${cliInvocation()} ledger budget --epsilon E --delta D --ledger "${ledger.path}"`,
+      },
     };
     return { outputs: {}, ui: { text: costLines(answer), dp_cost: [answer] } };
   },

@@ -5,6 +5,8 @@ import os
 import urllib.error
 import urllib.request
 
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
 
 def _post(host, body):
     req = urllib.request.Request(f"http://127.0.0.1:{host.port}/dp_hyperlora/cost", data=json.dumps(body).encode(),
@@ -28,13 +30,17 @@ def test_cost_before_a_run_in_plain_words(host, comfy_root):
     assert cost["fewestImages"] >= 1 and cost["releasesPerFreshImage"] >= 10
     assert 0 < cost["countOnlyEpsilon"] < cost["epsilonCharged"]
     assert cost["ledger"]["path"] == os.path.join(comfy_root, "user", "ledger.sqlite")
-    assert cost["ledger"]["backup"].endswith("ledger backup <folder>") and cost["ledger"]["backup"].startswith("node ")
+    ledger = cost["ledger"]["path"]
+    assert cost["ledger"]["backup"] == f'node "{ROOT}/bin/dp-hyperlora.js" ledger backup <backup file>.sqlite --ledger "{ledger}"'
+    assert cost["ledger"]["change"] == f'node "{ROOT}/bin/dp-hyperlora.js" ledger budget --epsilon E --delta D --ledger "{ledger}"'
     text = answer["ui"]["text"]
     assert text[0] == (f"before you run: this release costs ε = 1 of your 10 per image · about {cost['releasesPerFreshImage']} "
                        "releases like it fit a fresh image's budget")
     assert text[1] == f"the ref-test pack needs at least {cost['fewestImages']} images at this ε (fewer: the LoRA would be mostly noise)"
     assert text[2].startswith("too few images? the run stops after the noisy count and charges only ε = ")
-    assert text[3].startswith(f"ledger: {cost['ledger']['path']} · back it up with: node ")
+    assert text[3:] == [f"your budget: ε = 10 at δ = 0.00001 per image, kept in the ledger {ledger}",
+                        f"back it up (with its .key file): {cost['ledger']['backup']}",
+                        f"change the budget (weakens the guarantee for every image): {cost['ledger']['change']}"]
 
 
 def test_a_bigger_epsilon_needs_fewer_images_and_allows_fewer_releases(host):
