@@ -35,7 +35,7 @@ def main():
         results = host.executor().run({
             "1": {"class_type": "DPHyperLoRA_LoadHypernetwork", "inputs": {"pack": "sd15-test"}},
             "2": {"class_type": "DPHyperLoRA_Embed", "inputs": {"pack": ["1", 0], "folder": "private-set", "on_unreadable": "fail"}},
-            "3": {"class_type": "DPHyperLoRA_NoisyAggregate", "inputs": {"embeddings": ["2", 0], "epsilon": 1.0, "delta": 1e-5, "relation": "add-remove", "n_public": 0, "release": 1}},
+            "3": {"class_type": "DPHyperLoRA_NoisyAggregate", "inputs": {"embeddings": ["2", 0], "epsilon": 1.0, "delta": 1e-5, "relation": "add-remove", "n_public": 0, "release": 1, "too_few_images": "make the LoRA anyway"}},
             "4": {"class_type": "LoraSink", "inputs": {"lora": ["5", 2]}},
             "5": {"class_type": "DPHyperLoRA_HypernetworkLoRA", "inputs": {"pack": ["1", 0], "dataset_embedding": ["3", 0], "strength_model": 1.0, "strength_clip": 1.0}},
         })

@@ -16,9 +16,9 @@ MIN_NODE_MAJOR = 20
 TOKEN_ENV = "DP_HYPERLORA_WORKER_TOKEN"
 
 INSTALL_HINT = (
-    "DP HyperLoRA runs its nodes in a Node.js worker: install Node.js 20 or newer (https://nodejs.org, or your "
-    "package manager, e.g. `apt install nodejs` from NodeSource), then run `npm ci` in {plugin} and restart "
-    "ComfyUI. If node is installed somewhere unusual, set DP_HYPERLORA_NODE to its path."
+    "DP HyperLoRA runs its nodes in a Node.js worker: install Node.js 20 or newer (https://nodejs.org LTS installer; "
+    "Windows: `winget install OpenJS.NodeJS.LTS`; Linux: your package manager or NodeSource), then run `npm ci` in "
+    "{plugin} and restart ComfyUI. If node is installed somewhere unusual, set DP_HYPERLORA_NODE to its path."
 )
 
 
@@ -45,6 +45,17 @@ def worker_entry() -> str:
     if not os.path.isfile(built) or not os.path.isdir(os.path.join(PLUGIN_DIR, "node_modules")):
         raise DPHyperLoRAError("WORKER_UNAVAILABLE", f"the worker is not built: run `npm ci` in {PLUGIN_DIR} (it installs and builds it; install.py does this for ComfyUI-Manager) and restart ComfyUI.")
     return entry
+
+
+def startup_problem() -> str | None:
+    """Why the local worker cannot start (Node.js missing or too old, or the worker not built), or None when it can.
+    Checked once at ComfyUI start-up so that the log and the frontend say so before anyone queues a prompt."""
+    try:
+        find_node()
+        worker_entry()
+    except DPHyperLoRAError as e:
+        return e.message
+    return None
 
 
 def _forward(stream, prefix: str) -> None:

@@ -2,7 +2,8 @@
 
 - Packs: every folder under each `dp_hyperlora` models path (folder_paths, so extra_model_paths.yaml is
   respected; any folder name), plus the pack bundled with the plugin.
-- Private image folders: the sub-folders of ComfyUI's input directory, plus the bundled sample set.
+- Private image folders: the private-set roots (bridge/private_sets.py: models/dp_private_sets and any configured
+  folder, none of them served by ComfyUI), the bundled sample set, and, with a warning, sub-folders of input/.
 A choice is a single plain folder name (or one of the bundled labels); anything with a path separator or
 a ".." is refused, so a crafted workflow cannot point the worker outside these folders."""
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 
+from . import private_sets
 from .errors import DPHyperLoRAError
+from .private_sets import is_plain_name
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FOLDER_NAME = "dp_hyperlora"
@@ -29,12 +32,6 @@ def register_model_folder() -> None:
         folder_paths.folder_names_and_paths[FOLDER_NAME] = ([default], set())
     elif default not in folder_paths.folder_names_and_paths[FOLDER_NAME][0]:
         folder_paths.folder_names_and_paths[FOLDER_NAME][0].append(default)
-
-
-def is_plain_name(name: str) -> bool:
-    """True for one path component that cannot climb out of its parent folder."""
-    return (isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
-            and "\x00" not in name and not name.startswith(".") and ":" not in name)
 
 
 def _subfolders(base: str) -> list[str]:
@@ -56,9 +53,9 @@ def list_packs() -> list[str]:
 
 
 def list_input_folders() -> list[str]:
-    """Folder names for the dropdown: the bundled sample set, "none", then sub-folders of the input dir."""
-    import folder_paths
-    return [BUNDLED_SET, NO_FOLDER] + _subfolders(folder_paths.get_input_directory())
+    """Folder labels for DP Embed's dropdown: the bundled sample set, "none", the private-set folders, then the
+    input/ sub-folders as "input/<name>" (ComfyUI serves those; DP Embed warns)."""
+    return [BUNDLED_SET, NO_FOLDER] + private_sets.labels()
 
 
 def _refuse(what: str) -> DPHyperLoRAError:
@@ -85,14 +82,7 @@ def resolve_input_folder(name: str) -> str | None:
         return None
     if name == BUNDLED_SET:
         return BUNDLED_SET_DIR
-    if not is_plain_name(name):
-        raise _refuse("folder")
-    import folder_paths
-    path = os.path.join(folder_paths.get_input_directory(), name)
-    if not os.path.isdir(path):
-        # The folder name is the user's own widget value, but we still do not echo it (it may be telling).
-        raise DPHyperLoRAError("IMAGES_EMPTY", "the selected folder does not exist in ComfyUI's input directory any more; refresh the node and pick again.")
-    return path
+    return private_sets.resolve(name)
 
 
 def folder_content_hash(path: str | None) -> str:

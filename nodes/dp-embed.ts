@@ -26,6 +26,18 @@ export interface PrivateSet {
 
 const ID = 'DPHyperLoRA_Embed';
 
+/** The label prefix the bridge gives sub-folders of ComfyUI's input/ (bridge/private_sets.py, INPUT_PREFIX). */
+export const SERVED_FOLDER_PREFIX = 'input/';
+
+/** The warning DP Embed shows when the private set sits where ComfyUI's `/view` serves it to any client. */
+export const SERVED_FOLDER_WARNING = 'warning: this folder is in ComfyUI\'s input/, which ComfyUI serves to anyone who can reach it (GET /view); '
+  + 'move it into ComfyUI/models/dp_private_sets/ and pick it again.';
+
+/** True when a folder label names a sub-folder of ComfyUI's input/ (served by ComfyUI, so not private on disk). */
+export function isServedByComfy(label: string): boolean {
+  return label.startsWith(SERVED_FOLDER_PREFIX);
+}
+
 /** IMAGE uint8 [B, H, W, C] → decoded RGB images (views, no copies for RGB). */
 function imagesFromTensor(t: Tensor): DecodedImage[] {
   const [count, height, width, channels] = t.shape;
@@ -43,15 +55,15 @@ const INPUTS = [
   { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The pack whose encoder embeds the images (from Load DP Hypernetwork).' },
   {
     kind: 'CHOICE', name: 'folder', source: 'input_folders', default: 'demo-data/private-set (bundled)',
-    tooltip: 'A folder of private images inside ComfyUI\'s input directory, read only by the worker; choose "(none: use the images input)" to use the images socket instead.',
+    tooltip: 'Your private image folder: a sub-folder of ComfyUI/models/dp_private_sets/ (not downloadable from ComfyUI). "input/…" folders work but ComfyUI serves them to anyone who can reach it. The name is saved in workflows and PNGs. "(none: use the images input)" uses the images socket.',
   },
   {
     kind: 'COMBO', name: 'on_unreadable', options: ['fail', 'skip'], default: 'fail',
-    tooltip: 'What to do with files in the folder that are not readable images: fail the run (nothing is spent) or skip them (they are counted, never named).',
+    tooltip: 'Files in the folder that are not images: "fail" stops the run before any privacy budget is spent; "skip" ignores them (never named, never counted in public).',
   },
   {
     kind: 'SOCKET', name: 'images', type: 'IMAGE', optional: true,
-    tooltip: 'Private images as an IMAGE batch; used only when folder is "(none: use the images input)".',
+    tooltip: 'Private images as an IMAGE batch, used only when folder is "(none: use the images input)". Images that pass through the graph can show up in previews or history; a folder is safer.',
   },
 ] as const satisfies readonly InputSpec[];
 
@@ -61,11 +73,13 @@ export const dpEmbed: NodeDefinition = {
   displayName: 'DP Embed',
   category: NODE_CATEGORY,
   description:
-    'Takes the private image set, from a folder in ComfyUI\'s input directory (read by the worker, so the images never enter the graph) '
-    + 'or from an IMAGE batch, and returns an opaque handle. Nothing about the set (not even its size) leaves the worker; '
-    + 'the embeddings are computed, clipped and summed inside Noisy Aggregate, right before the one noisy release.',
+    'Step 1 of making your DP LoRA: point it at the folder of images you want to learn from. '
+    + 'The images stay private: only the background worker reads them, they never appear in the graph, previews or history, '
+    + 'and nothing about them (not even how many there are) is shown. Keep the folder in ComfyUI/models/dp_private_sets/ '
+    + '(ComfyUI does not serve that folder); a folder under input/ still works, but ComfyUI lets any client download those files.\n'
+    + 'The folder name you see is a label you chose; saved workflows and generated PNGs record it, so pick a name you are happy to share.',
   inputs: INPUTS,
-  outputs: [{ name: 'DP_EMBEDDINGS', type: 'DP_EMBEDDINGS', tooltip: 'An opaque handle to the private set inside the worker; connect it to Noisy Aggregate.' }],
+  outputs: [{ name: 'DP_EMBEDDINGS', type: 'DP_EMBEDDINGS', tooltip: 'A sealed reference to your images inside the worker (reveals nothing about them); connect it to Noisy Aggregate.' }],
   host: { cacheKey: { kind: 'folder_content', input: 'folder' } },
   // Listing and checking the folder takes time that grows with n: the host keeps that time to itself.
   readsPrivateData: true,
@@ -85,9 +99,8 @@ export const dpEmbed: NodeDefinition = {
     await resolveImageInput(images, ctx.signal);
     const set: PrivateSet = { pack: v.pack, images };
     const handle = ctx.handles.put(EMBEDDINGS_HANDLE, set);
-    return {
-      outputs: { DP_EMBEDDINGS: { kind: 'handle', type: EMBEDDINGS_HANDLE, handle } },
-      ui: { text: ['private set held in the worker (its size stays private)'] },
-    };
+    const text = ['private set held in the worker (its size stays private)'];
+    if (isServedByComfy(v.folder.name)) text.push(SERVED_FOLDER_WARNING);
+    return { outputs: { DP_EMBEDDINGS: { kind: 'handle', type: EMBEDDINGS_HANDLE, handle } }, ui: { text } };
   },
 };

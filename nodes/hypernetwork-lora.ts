@@ -18,11 +18,11 @@ import type { Tensor } from '../src/worker/values.js';
 const ID = 'DPHyperLoRA_HypernetworkLoRA';
 
 const INPUTS = [
-  { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The same pack that embedded the set (from Load DP Hypernetwork).' },
-  { kind: 'SOCKET', name: 'dataset_embedding', type: 'DP_DATASET_EMBEDDING', tooltip: 'The DP dataset embedding from Noisy Aggregate.' },
-  { kind: 'FLOAT', name: 'strength_model', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the MODEL (1 = as trained).' },
-  { kind: 'FLOAT', name: 'strength_clip', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the CLIP (1 = as trained).' },
-  { kind: 'SOCKET', name: 'model', type: 'MODEL', optional: true, tooltip: 'Optional base MODEL to patch; it must match the pack\'s target (sd15 or sdxl).' },
+  { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The same pack that DP Embed used (from Load DP Hypernetwork).' },
+  { kind: 'SOCKET', name: 'dataset_embedding', type: 'DP_DATASET_EMBEDDING', tooltip: 'The protected summary of your images, from Noisy Aggregate.' },
+  { kind: 'FLOAT', name: 'strength_model', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the image model: 1 = as made, 0 = off, in between = weaker. Free to change.' },
+  { kind: 'FLOAT', name: 'strength_clip', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the text encoder (only when the pack has text-encoder weights). Free to change.' },
+  { kind: 'SOCKET', name: 'model', type: 'MODEL', optional: true, tooltip: 'Optional base model to apply the LoRA to; it must be the kind the pack was made for (sd15 or sdxl packs; none exist yet).' },
   { kind: 'SOCKET', name: 'clip', type: 'CLIP', optional: true, tooltip: 'Optional CLIP to patch (only used when the pack has text-encoder LoRA keys).' },
 ] as const satisfies readonly InputSpec[];
 
@@ -47,9 +47,10 @@ export const hypernetworkLora: NodeDefinition = {
   displayName: 'Hypernetwork LoRA',
   category: NODE_CATEGORY,
   description:
-    'Turns the DP dataset embedding into a LoRA with the pack\'s hypernetwork (one forward pass, no training, no extra privacy cost) '
-    + 'and applies it to MODEL/CLIP when connected. Outputs the patched MODEL and CLIP and the LoRA itself (LORA_MODEL) for Save DP LoRA '
-    + 'or DP Reference Sampler. A pack made for another base model is refused.',
+    'Step 3: makes the LoRA from the private summary that Noisy Aggregate released, in one quick pass (no training). '
+    + 'It costs no privacy budget: it only sees the already-protected summary, so you can change strengths and re-run freely. '
+    + 'When a MODEL/CLIP is connected it applies the LoRA to them; LORA_MODEL goes to Save DP LoRA or DP Reference Sampler. '
+    + 'A pack made for a different base model is refused.',
   inputs: INPUTS,
   outputs: [
     { name: 'MODEL', type: 'MODEL', tooltip: 'The MODEL with the DP LoRA applied (empty when no model is connected).' },

@@ -1,5 +1,6 @@
 /** Every graph node of dp-hyperlora, in menu order. The node manifest (nodes/manifest.json) is built from this list. */
 import type { NodeDefinition } from '../src/worker/node-definition.js';
+import { costQuery } from './cost-query.js';
 import { dpEmbed } from './dp-embed.js';
 import { dpReferenceSampler } from './dp-reference-sampler.js';
 import { hypernetworkLora } from './hypernetwork-lora.js';
@@ -11,3 +12,6 @@ import { saveDpLora } from './save-dp-lora.js';
 export const ALL_NODES: readonly NodeDefinition[] = [
   loadDpHypernetwork, dpEmbed, noisyAggregate, hypernetworkLora, saveDpLora, dpReferenceSampler,
 ];
+
+/** Worker-only queries the bridge calls outside any graph (public values only); in no node manifest. */
+export const QUERY_NODES: readonly NodeDefinition[] = [costQuery];

@@ -7,7 +7,7 @@ import type { PackValue } from '../src/worker/socket-values.js';
 const INPUTS = [
   {
     kind: 'CHOICE', name: 'pack', source: 'packs', default: 'reference (bundled)',
-    tooltip: 'A pack folder under models/dp_hyperlora (any name; extra_model_paths.yaml is respected), or the bundled reference pack.',
+    tooltip: 'Which pack to use: "reference (bundled)" runs the demo end to end; other packs are folders you put in ComfyUI/models/dp_hyperlora/ (extra_model_paths.yaml works too).',
   },
 ] as const satisfies readonly InputSpec[];
 
@@ -17,10 +17,12 @@ export const loadDpHypernetwork: NodeDefinition = {
   displayName: 'Load DP Hypernetwork',
   category: NODE_CATEGORY,
   description:
-    'Loads a dp-hyperlora model pack (encoder + hypernetwork) from models/dp_hyperlora, or the bundled reference pack, '
-    + 'and verifies its manifest and the SHA-256 of every file. Connect it to DP Embed and Hypernetwork LoRA.',
+    'Step 0: choose the model pack, the trained part that reads your images and writes the LoRA. A pack is made for one base model '
+    + '(today only the bundled reference pack exists, for the small demo model; Stable Diffusion packs do not exist yet). '
+    + 'Packs live in ComfyUI/models/dp_hyperlora/; every file is checked against its recorded SHA-256 before use. '
+    + 'Connect it to DP Embed and Hypernetwork LoRA.',
   inputs: INPUTS,
-  outputs: [{ name: 'DP_PACK', type: 'DP_PACK', tooltip: 'The verified pack: feed it to DP Embed, Hypernetwork LoRA and DP Reference Sampler.' }],
+  outputs: [{ name: 'DP_PACK', type: 'DP_PACK', tooltip: 'The checked pack: connect the same one to DP Embed, Hypernetwork LoRA and DP Reference Sampler.' }],
   host: { cacheKey: { kind: 'pack_manifest', input: 'pack' } },
 
   async execute(inputs, ctx) {

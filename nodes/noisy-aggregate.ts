@@ -16,7 +16,10 @@
  * There is deliberately no seed: privacy noise comes from a CSPRNG only. Fresh noise is an explicit act:
  * bump `release`.
  */
+import type { BudgetReport } from '../src/dp/ledger.js';
+import { releasesThatFit } from '../src/dp/ledger-budget.js';
 import { ADD_REMOVE, clipNorm, delta, epsilon, replaceOne } from '../src/dp/types.js';
+import { epsilonFromRho } from '../src/dp/zcdp.js';
 import { loraMetadata } from '../src/pack/lora-from-embedding.js';
 import { noiseAssessment } from '../src/pack/noise-range.js';
 import { packEncoderSource } from '../src/pack/pack-encoder-source.js';
@@ -35,19 +38,44 @@ import { EMBEDDINGS_HANDLE, type PrivateSet } from './dp-embed.js';
 const ID = 'DPHyperLoRA_NoisyAggregate';
 
 const INPUTS = [
-  { kind: 'SOCKET', name: 'embeddings', type: 'DP_EMBEDDINGS', tooltip: 'The private set from DP Embed (an opaque handle).' },
-  { kind: 'FLOAT', name: 'epsilon', default: 1, min: 0.01, max: 100, step: 0.01, round: 0.001, tooltip: 'Privacy loss ε of this release for every image in the set (smaller is more private, noisier).' },
-  { kind: 'FLOAT', name: 'delta', default: 0.00001, min: 1e-12, max: 0.01, step: 0.000001, round: 1e-12, tooltip: 'Privacy failure probability δ; keep it well below 1/n, e.g. 1e-5.' },
+  { kind: 'SOCKET', name: 'embeddings', type: 'DP_EMBEDDINGS', tooltip: 'Your private images, from DP Embed (a sealed reference; nothing about them is shown).' },
+  {
+    kind: 'FLOAT', name: 'epsilon', default: 1, min: 0.01, max: 100, step: 0.01, round: 0.001,
+    tooltip: 'Privacy cost ε of this release, charged to every image. 1 is a good default. Smaller = more private but noisier; '
+      + 'more images beat a bigger ε. Above 8 the guarantee is weak. The box below shows the cost before you run.',
+  },
+  {
+    kind: 'FLOAT', name: 'delta', default: 0.00001, min: 1e-12, max: 0.01, step: 0.000001, round: 1e-12,
+    tooltip: 'δ, the small chance the guarantee does not hold. Choose one of: 0.00001 (1e-5, the default, fine for sets up to a few thousand images), '
+      + '0.000001 (1e-6, for larger sets), 0.0000001 (1e-7, cautious). Keep it well below 1 / (number of images).',
+  },
   {
     kind: 'COMBO', name: 'relation', options: ['add-remove', 'replace-one'], default: 'add-remove',
-    tooltip: 'Neighbouring relation: add-remove protects adding or removing one image (n stays private); replace-one protects swapping one image and needs n declared public.',
+    tooltip: 'Is the number of images already public? No (most people): add-remove, the number stays private and only a noisy count is released. '
+      + 'Yes: replace-one, and type the number in n_public.',
   },
-  { kind: 'INT', name: 'n_public', default: 0, min: 0, max: 100000000, step: 1, tooltip: 'replace-one only: the number of images, which you declare public; ignored under add-remove.' },
-  { kind: 'INT', name: 'release', default: 1, min: 1, max: 1000000, step: 1, tooltip: 'Release number: the same number returns the stored release at no cost; a new number spends budget for fresh noise.' },
+  { kind: 'INT', name: 'n_public', default: 0, min: 0, max: 100000000, step: 1, tooltip: 'Only for replace-one: the number of images, which you declare public. Ignored for add-remove.' },
+  {
+    kind: 'INT', name: 'release', default: 1, min: 1, max: 1000000, step: 1,
+    tooltip: 'What spends budget: a new release number, or any change of ε, δ, relation or the images, makes a new release and charges every image. '
+      + 'Re-running the same number with the same settings and images is free (the stored result comes back).',
+  },
+  {
+    kind: 'COMBO', name: 'too_few_images', options: ['stop after the count', 'make the LoRA anyway'], default: 'stop after the count',
+    tooltip: 'When the images are too few for this ε (the LoRA would be mostly noise): "stop after the count" releases only the noisy image count '
+      + '(a small part of the cost), then stops without a LoRA; with a declared public number (replace-one) it refuses before spending anything. '
+      + '"make the LoRA anyway" spends the full ε and warns.',
+  },
 ] as const satisfies readonly InputSpec[];
 
+/** What the ledger's budget adds to the summary: the per-image budget ε and how many more releases like this fit. */
+export interface BudgetContext {
+  readonly budgetEpsilon: number;
+  readonly releasesLeft: number;
+}
+
 /** The structured release summary (public by construction: built from a DatasetRelease and public warnings). */
-export function releaseSummary(release: DatasetRelease, warnings: readonly string[]): ReleaseSummary {
+export function releaseSummary(release: DatasetRelease, warnings: readonly string[], budget?: BudgetContext): ReleaseSummary {
   const { plan, receipt } = release;
   const relation = plan.request.relation;
   return {
@@ -65,6 +93,8 @@ export function releaseSummary(release: DatasetRelease, warnings: readonly strin
     epsilonCharged: receipt.charged ? receipt.epsilonCharged : 0,
     budgetLeftEpsilon: receipt.remaining.epsilon,
     warnings: [...warnings],
+    ...(budget === undefined ? {} : { budgetEpsilon: budget.budgetEpsilon, releasesLeft: budget.releasesLeft }),
+    rho: plan.rhoTotal,
   };
 }
 
@@ -73,17 +103,26 @@ export function aggregateSummary(summary: ReleaseSummary): string[] {
   return [...summaryLines(summary), ...summary.warnings.map((w) => `⚠ ${w}`)];
 }
 
+/** The budget context of a release: the per-image budget and how many more such releases its most-spent image can take. */
+export function budgetContext(report: BudgetReport, release: DatasetRelease): BudgetContext {
+  const spent = Math.max(0, report.budgetRho - release.receipt.remaining.rho);
+  return {
+    budgetEpsilon: report.budget.epsilon,
+    releasesLeft: releasesThatFit(release.plan.rhoTotal, report.budget, epsilonFromRho, spent),
+  };
+}
+
 /** Noisy Aggregate. */
 export const noisyAggregate: NodeDefinition = {
   id: ID,
   displayName: 'Noisy Aggregate',
   category: NODE_CATEGORY,
   description:
-    'Makes the one differentially private release: embeds, clips and sums the private set, adds discrete Gaussian noise '
-    + '(exact sampler on a grid, CSPRNG; calibrated and accounted in zero-concentrated DP) and normalises. The ledger is charged '
-    + 'per image before the value leaves, and the release is stored: re-running with the same set, parameters and release number is '
-    + 'free. No seed: bump "release" for fresh noise. Shows how n was treated, σ, the ε charged and the budget left; its progress bar '
-    + 'moves in the same steps for every set, so it does not reveal n.',
+    'Step 2, the only step that spends privacy budget: turns your images into one protected summary. '
+    + 'Before you run, the box shows what this release will cost (ε out of each image\'s budget), the fewest images it needs, '
+    + 'and where the privacy ledger is kept. When the noisy count says there are too few images, it stops after the count and charges only that part. '
+    + 'Re-running the same release is free; bump "release" for fresh noise (no seed: the noise is cryptographic). '
+    + 'Mechanism: clipped embeddings summed, discrete Gaussian noise added once, accounted in zero-concentrated DP; the progress bar moves the same way for every set.',
   inputs: INPUTS,
   outputs: [{ name: 'DP_DATASET_EMBEDDING', type: 'DP_DATASET_EMBEDDING', tooltip: 'The DP dataset embedding (public from here on); connect it to Hypernetwork LoRA.' }],
   readsPrivateData: true,
@@ -99,13 +138,15 @@ export const noisyAggregate: NodeDefinition = {
       pack, images: set.images, encoder: await workerSession(pack, m.encoder.file), clipNorm: clipNorm(m.dp.clipNorm),
       local: { onProgress: (done, total) => progress.embedded(done, total) },
     });
+    const ledger = workerLedger(ctx.settings);
     const release = await releaseDatasetEmbedding(source, {
-      epsilon: epsilon(v.epsilon), delta: delta(v.delta), relation, releaseNumber: v.release, ledger: workerLedger(ctx.settings),
+      epsilon: epsilon(v.epsilon), delta: delta(v.delta), relation, releaseNumber: v.release, ledger,
       signal: ctx.signal, onPhase: (phase) => (phase === 'embedded' ? progress.streamEnded() : progress.released()),
+      ...(v.too_few_images === 'stop after the count' ? { stopAboveNoise: m.dp.trainedNoise.max } : {}),
     });
     const n = release.noisyCount ?? (relation.kind === 'replace-one' ? relation.n : undefined);
     const warning = noiseAssessment(release.plan, m.dp.trainedNoise, n).warning;
-    const summary = releaseSummary(release, warning === undefined ? [] : [warning]);
+    const summary = releaseSummary(release, warning === undefined ? [] : [warning], budgetContext(ledger.budget(), release));
     const value: DatasetEmbeddingValue = { embedding: [...release.embedding], metadata: loraMetadata(pack, release.plan, v.release) };
     return {
       outputs: { DP_DATASET_EMBEDDING: { kind: 'json', value } },

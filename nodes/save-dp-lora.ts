@@ -23,8 +23,8 @@ export function loraFileName(prefix: string, packId: string, epsilon: number, re
 }
 
 const INPUTS = [
-  { kind: 'SOCKET', name: 'lora', type: 'LORA_MODEL', tooltip: 'The DP LoRA from Hypernetwork LoRA.' },
-  { kind: 'STRING', name: 'filename_prefix', default: 'dp_hyperlora', tooltip: 'Start of the file name (letters, digits, _ and -); pack, ε, release and a content hash are appended.' },
+  { kind: 'SOCKET', name: 'lora', type: 'LORA_MODEL', tooltip: 'The DP LoRA from Hypernetwork LoRA (its LORA_MODEL output).' },
+  { kind: 'STRING', name: 'filename_prefix', default: 'dp_hyperlora', tooltip: 'Start of the file name (letters, digits, _ and -); the pack, ε, release number and a content hash are added after it.' },
 ] as const satisfies readonly InputSpec[];
 
 /** Save DP LoRA. */
@@ -33,8 +33,9 @@ export const saveDpLora: NodeDefinition = {
   displayName: 'Save DP LoRA',
   category: NODE_CATEGORY,
   description:
-    'Saves the DP LoRA into models/loras as .safetensors (kohya keys, with its ε, δ, relation and pack in the metadata) so that the core '
-    + 'Load LoRA node lists it. The name ends in a content hash, so a new LoRA never reuses an old name.',
+    'Optional last step: keeps your DP LoRA as a file in ComfyUI/models/loras/ so the normal Load LoRA node can use it later, with no further privacy cost. '
+    + 'The file records its privacy settings (ε, δ, relation) and the pack, nothing about your images; its name ends in a content hash, '
+    + 'so a new LoRA never overwrites an old one.',
   inputs: INPUTS,
   outputs: [],
   outputNode: true,

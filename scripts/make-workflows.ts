@@ -53,11 +53,11 @@ export function buildUi(spec: WorkflowSpec): Record<string, unknown> {
       outputs: (def?.output ?? []).map((type, slot) => ({
         name: def?.output_name?.[slot] ?? String(type), type, links: outLinks.get(`${n.id}:${slot}`) ?? [], slot_index: slot,
       })),
-      properties: { 'Node name for S&R': n.type, ...(n.type.startsWith('DPHyperLoRA_') ? { cnr_id: 'dp-hyperlora', ver: '0.1.0' } : {}) },
+      properties: n.type === 'Note' ? {} : { 'Node name for S&R': n.type, ...(n.type.startsWith('DPHyperLoRA_') ? { cnr_id: 'dp-hyperlora', ver: '0.1.0' } : {}) },
       widgets_values: n.widgets,
     })),
     links,
-    groups: [],
+    groups: (spec.groups ?? []).map((g) => ({ title: g.title, bounding: g.bounding, ...(g.color ? { color: g.color } : {}), font_size: 24 })),
     config: {},
     extra: { ds: { scale: 0.8, offset: [0, 0] }, info: { description: spec.description } },
     version: 0.4,

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   WORKFLOW_INVALID: 2,
   // Privacy budget.
   BUDGET_EXHAUSTED: 3,
+  TOO_FEW_IMAGES: 3,
   // Ledger storage.
   LEDGER_CORRUPT: 4,
   LEDGER_FOREIGN: 4,

@@ -52,8 +52,8 @@ export const registerWorker: RegisterCommand = (program: Command) => {
       const o = parsed.data;
       const { token, fromFile } = await readToken(o.tokenFile);
       // Loaded here, not at the top: the nodes pull in ONNX Runtime, sharp and SQLite, which other commands do not need.
-      const { ALL_NODES } = await import('../../nodes/index.js');
-      const host = new NodeHost(ALL_NODES, { settings: { ledgerPath: o.ledger, packDirs: o.packs } });
+      const { ALL_NODES, QUERY_NODES } = await import('../../nodes/index.js');
+      const host = new NodeHost([...ALL_NODES, ...QUERY_NODES], { settings: { ledgerPath: o.ledger, packDirs: o.packs } });
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       process.once('SIGTERM', () => stop.abort());

@@ -3,6 +3,7 @@
  * Pure.
  */
 import { DpHyperLoraError } from '../errors.js';
+import { cliInvocation } from '../cli-invocation.js';
 import type { Delta, Epsilon, Rho } from './types.js';
 
 const bits = new Float64Array(1);
@@ -70,7 +71,7 @@ export interface ExhaustedFacts {
 export function budgetExhausted(facts: ExhaustedFacts): DpHyperLoraError {
   const { budget } = facts;
   const suggested = Math.max(ceilToThreeDigits(facts.requiredEpsilon), budget.epsilon);
-  const command = `dp-hyperlora ledger budget --epsilon ${suggested} --delta ${budget.delta} --ledger ${facts.path}`;
+  const command = `${cliInvocation()} ledger budget --epsilon ${suggested} --delta ${budget.delta} --ledger "${facts.path}"`;
   return new DpHyperLoraError('BUDGET_EXHAUSTED',
     `release refused: it would charge ρ=${show(facts.releaseRho)} (ε=${show(facts.releaseEpsilon)} at δ=${budget.delta}) to every image of the set, `
     + `but the most-spent image in the set has room left for at most ε=${show(facts.remaining.epsilon)} at δ=${budget.delta} within its budget ε=${budget.epsilon} at δ=${budget.delta}. `
@@ -84,4 +85,24 @@ export function budgetExhausted(facts: ExhaustedFacts): DpHyperLoraError {
         requiredEpsilon: facts.requiredEpsilon, raiseCommand: command,
       },
     });
+}
+
+/**
+ * How many releases costing `rhoPerRelease` each fit one fresh image's budget (ε, δ): the largest k with
+ * ε(ρ₁ + … + ρ_k, δ) ≤ ε, where the sum is formed exactly as the ledger forms it (rounded up at every addition),
+ * so the answer is the number the ledger would actually accept. zCDP composes by adding ρ (Bun & Steinke 2016,
+ * Lemma 2.3). Start from `spentRho` for an image that has already spent some (default: a fresh image). Public: it
+ * depends on the budget, the release's parameters and what the most-spent image has spent. Capped at `cap`.
+ */
+export function releasesThatFit(rhoPerRelease: Rho, budget: { epsilon: Epsilon; delta: Delta }, epsilonOf: (rho: Rho, delta: Delta) => number, spentRho = 0, cap = 100_000): number {
+  if (!(rhoPerRelease > 0) || !Number.isFinite(rhoPerRelease)) {
+    throw new DpHyperLoraError('INVALID_ARGUMENT', `rhoPerRelease must be a finite number > 0, got ${rhoPerRelease}; pass the release plan's rhoTotal.`);
+  }
+  let spent = spentRho;
+  for (let k = 0; k < cap; k++) {
+    const next = addRoundingUp(spent, rhoPerRelease);
+    if (epsilonOf(next as Rho, budget.delta) > budget.epsilon) return k;
+    spent = next;
+  }
+  return cap;
 }

@@ -12,6 +12,7 @@
  *
  * Longer than the house's ~300 lines on purpose: the layout rule keeps every line of storage code in this file.
  */
+import { cliInvocation } from '../cli-invocation.js';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -111,7 +112,7 @@ export function storageError(e: unknown, path: string, busyTimeoutMs: number): D
   }
   if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) {
     return new DpHyperLoraError('LEDGER_CORRUPT',
-      `the ledger at ${path} is not a readable SQLite database (${what}): it is damaged, or the path names another kind of file. Restore the ledger from a backup made by dp-hyperlora ledger backup (copy the backup and its .key into place); it is never reset automatically.`, { cause: e });
+      `the ledger at ${path} is not a readable SQLite database (${what}): it is damaged, or the path names another kind of file. Restore the ledger from a backup made by ${cliInvocation()} ledger backup DEST (copy the backup and its .key into place); it is never reset automatically.`, { cause: e });
   }
   if (/^SQLITE_(CANTOPEN|PERM|READONLY|AUTH)/.test(code)) {
     return new DpHyperLoraError('INVALID_ARGUMENT',
@@ -234,7 +235,7 @@ function initialise(db: Database.Database, path: string, options: LedgerStoreOpt
       unlinkSync(ledgerKeyPath(path));
       throw e;
     }
-    log.info(`created a ledger at ${path}: per-image budget ε=${options.initialBudget.epsilon} at δ=${options.initialBudget.delta} (change it with dp-hyperlora ledger budget)`);
+    log.info(`created a ledger at ${path}: per-image budget ε=${options.initialBudget.epsilon} at δ=${options.initialBudget.delta} (change it with ${cliInvocation()} ledger budget)`);
   } catch (e) {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw e;
@@ -243,7 +244,7 @@ function initialise(db: Database.Database, path: string, options: LedgerStoreOpt
 
 function databaseLost(path: string): DpHyperLoraError {
   return new DpHyperLoraError('LEDGER_CORRUPT',
-    `the ledger database at ${path} is missing or empty, but its key file ${ledgerKeyPath(path)} exists: the database was lost or truncated. Restore it from a backup (dp-hyperlora ledger backup makes one). To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`);
+    `the ledger database at ${path} is missing or empty, but its key file ${ledgerKeyPath(path)} exists: the database was lost or truncated. Restore it from a backup (${cliInvocation()} ledger backup DEST makes one). To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`);
 }
 
 function openDatabase(path: string, options: LedgerStoreOptions): { db: Database.Database; key: Buffer } {
@@ -251,7 +252,7 @@ function openDatabase(path: string, options: LedgerStoreOptions): { db: Database
   if (!existsSync(path) && existsSync(ledgerKeyPath(path))) throw databaseLost(path);
   if (!options.create && !existsSync(path)) {
     throw new DpHyperLoraError('INVALID_ARGUMENT',
-      `no ledger exists at ${path}. Check --ledger (or DP_HYPERLORA_LEDGER); a ledger is created by the first release or by \`dp-hyperlora ledger budget --epsilon E --delta D\`.`);
+      `no ledger exists at ${path}. Check --ledger (or DP_HYPERLORA_LEDGER); a ledger is created by the first release or by \`${cliInvocation()} ledger budget --epsilon E --delta D\`.`);
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path, { fileMustExist: !options.create, timeout: options.busyTimeoutMs });
@@ -351,7 +352,7 @@ export class LedgerStore {
       const get = (k: string): number => Number(rows.find((r) => r.key === k)?.value);
       const budget = { epsilon: get('budget_epsilon'), delta: get('budget_delta') };
       if (!(budget.epsilon > 0) || !(budget.delta > 0 && budget.delta < 1)) {
-        throw new DpHyperLoraError('LEDGER_CORRUPT', `the ledger at ${this.path} holds no valid budget in its meta table. Restore it from a backup, or set one with dp-hyperlora ledger budget --epsilon E --delta D.`);
+        throw new DpHyperLoraError('LEDGER_CORRUPT', `the ledger at ${this.path} holds no valid budget in its meta table. Restore it from a backup, or set one with ${cliInvocation()} ledger budget --epsilon E --delta D.`);
       }
       return budget;
     });

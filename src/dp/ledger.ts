@@ -20,6 +20,7 @@ import { defaultLedgerPath, LedgerStore, type StoredRelease } from './ledger-sto
 import { delta as makeDelta, epsilon as makeEpsilon, type Delta, type Epsilon, type Rho } from './types.js';
 import { epsilonFromRho, rhoForEpsilon } from './zcdp.js';
 import { addRoundingUp, budgetExhausted, maxOf } from './ledger-budget.js';
+import { cliInvocation } from '../cli-invocation.js';
 
 export type { ImageId, JsonValue } from './identity.js';
 export { defaultLedgerPath } from './ledger-store.js';
@@ -55,6 +56,12 @@ export interface LedgerReleaseRequest<T extends JsonValue> {
   releaseNumber: number;
   /** zCDP ρ that this release costs each image of the set. */
   rho: Rho;
+  /**
+   * The ρ that must still fit every image's budget for this call to go ahead (≥ rho; default rho). The first part of
+   * a release made in two parts (the noisy count, then the sum) passes the whole release's ρ here, so that it never
+   * charges its part when the rest could not follow. Only `rho` is charged.
+   */
+  mustFitRho?: Rho;
   /**
    * Runs the DP release (samples the noise) and returns its public output. Called only when the budget
    * allows, inside the ledger's write lock: keep it short and do not use the ledger from inside it. If it
@@ -169,6 +176,9 @@ function checkRequest(request: LedgerReleaseRequest<JsonValue>): { ids: ImageId[
   }
   if (!Number.isSafeInteger(request.releaseNumber) || request.releaseNumber < 1) problems.push(`releaseNumber must be an integer >= 1, got ${String(request.releaseNumber)}`);
   if (!Number.isFinite(request.rho) || !(request.rho > 0)) problems.push(`rho must be a finite number > 0, got ${String(request.rho)}`);
+  if (request.mustFitRho !== undefined && !(request.mustFitRho >= request.rho && Number.isFinite(request.mustFitRho))) {
+    problems.push(`mustFitRho must be a finite number >= rho, got ${String(request.mustFitRho)}`);
+  }
   if (typeof request.compute !== 'function') problems.push('compute must be a function that runs the DP release');
   let paramsJson = '';
   try {
@@ -234,10 +244,12 @@ export class Ledger {
     const newSpent = spent.map((s) => addRoundingUp(s, request.rho));
     // Every image has the ledger's one budget, so the most-spent image of the set decides for all of them.
     const newMax = maxOf(newSpent);
-    if (epsilonFromRho(newMax as Rho, budget.delta) > budget.epsilon) {
+    const mustFit = request.mustFitRho ?? request.rho;
+    const checkMax = mustFit === request.rho ? newMax : addRoundingUp(maxOf(spent), mustFit);
+    if (epsilonFromRho(checkMax as Rho, budget.delta) > budget.epsilon) {
       throw budgetExhausted({
-        path: store.path, budget, releaseRho: request.rho, releaseEpsilon: epsilonFromRho(request.rho, budget.delta),
-        remaining: remainingAfter(maxOf(spent), budget, budgetRho), requiredEpsilon: epsilonFromRho(newMax as Rho, budget.delta),
+        path: store.path, budget, releaseRho: mustFit, releaseEpsilon: epsilonFromRho(mustFit, budget.delta),
+        remaining: remainingAfter(maxOf(spent), budget, budgetRho), requiredEpsilon: epsilonFromRho(checkMax as Rho, budget.delta),
       });
     }
     stepHook?.('after-budget-check');
@@ -276,6 +288,17 @@ export class Ledger {
     };
   }
 
+  /**
+   * The stored value of an earlier release of exactly this (set, params, releaseNumber), or undefined; charges
+   * nothing. Lets a caller that changed how it releases recognise releases made the old way, so that a repeat
+   * stays free.
+   */
+  lookup(imageIds: readonly ImageId[], params: { readonly [key: string]: JsonValue }, releaseNumber: number): JsonValue | undefined {
+    const { ids, paramsJson } = checkRequest({ imageIds, params, releaseNumber, rho: 1 as Rho, compute: () => null });
+    const row = this.#store.findRelease(setFingerprint(this.#store.key, ids), paramsJson, releaseNumber);
+    return row === undefined ? undefined : JSON.parse(row.valueJson) as JsonValue;
+  }
+
   /** Every release, oldest first, without stored values and without any set size. */
   list(): ReleaseSummary[] {
     const budget = this.#budget();
@@ -286,7 +309,7 @@ export class Ledger {
   show(releaseId: number): ReleaseDetail {
     const row = Number.isSafeInteger(releaseId) ? this.#store.getRelease(releaseId) : undefined;
     if (row === undefined) {
-      throw new DpHyperLoraError('INVALID_ARGUMENT', `no release with id ${String(releaseId)} in the ledger at ${this.path}. Run dp-hyperlora ledger list to see the ids.`);
+      throw new DpHyperLoraError('INVALID_ARGUMENT', `no release with id ${String(releaseId)} in the ledger at ${this.path}. Run ${cliInvocation()} ledger list to see the ids.`);
     }
     return { ...this.#summary(row, this.#budget()), value: JSON.parse(row.valueJson) as JsonValue };
   }

@@ -134,6 +134,11 @@ function deepFreeze<T extends object>(o: T): T {
  * and the sum must have been built for this plan's C, d and grid.
  */
 export function releaseMean(sum: ClippedSum, plan: ReleasePlan): MeanRelease {
+  checkPlanAndSum(sum, plan);
+  return releaseMeanWith(sum, plan, defaultBits);
+}
+
+function checkPlanAndSum(sum: ClippedSum, plan: ReleasePlan): void {
   if (!plannedHere.has(plan)) {
     const planJson = JSON.stringify(plan);
     if (!verifiedPlans.has(planJson)) {
@@ -149,7 +154,44 @@ export function releaseMean(sum: ClippedSum, plan: ReleasePlan): MeanRelease {
     || g.clipInner !== plan.grid.clipInner || g.normSqBound !== plan.grid.normSqBound) {
     throw new DpHyperLoraError('INVALID_ARGUMENT', 'the ClippedSum was not built for this plan (clip norm, dimension or grid differ); use clippedSumFor(plan).');
   }
-  return releaseMeanWith(sum, plan, defaultBits);
+}
+
+/**
+ * Add-remove, first part of a split release: the noisy count alone (n + discrete Gaussian noise of the plan's count
+ * scale; sensitivity 1, zCDP ρ = plan.rhoCount). Releasing it first lets a caller stop before the sum is released,
+ * deciding only on this DP value (post-processing), so the stop reveals nothing beyond the noisy count. Composition:
+ * count then sum costs rhoCount + rhoSum ≤ rhoTotal (zCDP adds under adaptive composition, Bun & Steinke 2016, Lemma 2.3).
+ */
+export function releaseNoisyCount(sum: ClippedSum, plan: ReleasePlan): number {
+  checkPlanAndSum(sum, plan);
+  if (plan.request.relation.kind !== 'add-remove' || plan.noiseCount === null) {
+    throw new DpHyperLoraError('INVALID_ARGUMENT', 'a noisy count is released only under add-remove; under replace-one n is declared public.');
+  }
+  return sum.count + sampleDiscreteGaussian(defaultBits, plan.noiseCount);
+}
+
+/**
+ * Add-remove, second part of a split release: the noisy sum (ρ = plan.rhoSum), divided by max(1, noisyCount) from
+ * {@link releaseNoisyCount}. Together the two parts give exactly the distribution of {@link releaseMean}.
+ */
+export function releaseMeanGivenCount(sum: ClippedSum, plan: ReleasePlan, noisyCount: number): MeanRelease {
+  checkPlanAndSum(sum, plan);
+  if (plan.request.relation.kind !== 'add-remove' || !Number.isSafeInteger(noisyCount)) {
+    throw new DpHyperLoraError('INVALID_ARGUMENT', 'releaseMeanGivenCount needs an add-remove plan and the integer noisy count from releaseNoisyCount.');
+  }
+  const noisySum = noisySumWith(sum, plan, defaultBits);
+  const divisor = Math.max(1, noisyCount);
+  return { relation: 'add-remove', noisySum, noisyCount, mean: noisySum.map((x) => x / divisor), plan };
+}
+
+function noisySumWith(sum: ClippedSum, plan: ReleasePlan, rng: RandomBits): Float64Array {
+  const integerSum = sum.integerSum();
+  const noisySum = new Float64Array(integerSum.length);
+  for (let i = 0; i < integerSum.length; i++) {
+    // Integer + integer (both < 2^52 in magnitude) is exact; times g = 2^e is exact: no float-addition leak.
+    noisySum[i] = ((integerSum[i] as number) + sampleDiscreteGaussian(rng, plan.noiseSum)) * plan.grid.step;
+  }
+  return noisySum;
 }
 
 /**
@@ -161,12 +203,7 @@ export function releaseMeanWith(sum: ClippedSum, plan: ReleasePlan, rng: RandomB
   if (relation.kind === 'replace-one' && sum.count !== relation.n) {
     throw new DpHyperLoraError('INVALID_INPUT_DATA', `replace-one was declared with n = ${relation.n} but a different number of vectors was summed; declare the true n or use add-remove.`);
   }
-  const integerSum = sum.integerSum();
-  const noisySum = new Float64Array(integerSum.length);
-  for (let i = 0; i < integerSum.length; i++) {
-    // Integer + integer (both < 2^52 in magnitude) is exact; times g = 2^e is exact: no float-addition leak.
-    noisySum[i] = ((integerSum[i] as number) + sampleDiscreteGaussian(rng, plan.noiseSum)) * plan.grid.step;
-  }
+  const noisySum = noisySumWith(sum, plan, rng);
   if (relation.kind === 'replace-one') {
     return { relation: 'replace-one', noisySum, declaredN: relation.n, mean: noisySum.map((x) => x / relation.n), plan };
   }

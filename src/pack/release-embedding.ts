@@ -13,10 +13,13 @@
  */
 import { DpHyperLoraError } from '../errors.js';
 import type { ImageId } from '../dp/identity.js';
-import type { Ledger } from '../dp/ledger.js';
-import { clippedSumFor, planRelease, releaseMean, type ReleasePlan } from '../dp/release.js';
-import type { Branded, Delta, Epsilon, NeighbouringRelation } from '../dp/types.js';
+import type { Ledger, LedgerReleaseOutcome } from '../dp/ledger.js';
+import { addRoundingUp } from '../dp/ledger-budget.js';
+import { clippedSumFor, planRelease, releaseMean, releaseMeanGivenCount, releaseNoisyCount, type ReleasePlan } from '../dp/release.js';
+import type { Branded, Delta, Epsilon, NeighbouringRelation, Rho } from '../dp/types.js';
+import { epsilonFromRho } from '../dp/zcdp.js';
 import { throwIfCancelled } from './image-source.js';
+import { refuseBeforeCharge, rhoAfterCount, stopAfterCount } from './noise-gate.js';
 import type { PrivateEmbeddingSource } from './private-source.js';
 
 /** A DP dataset embedding (length d): a DP output, public from here on. Made only by a release or at an edge. */
@@ -42,8 +45,8 @@ export interface LedgerReceipt {
   readonly charged: boolean;
   /** ε charged to every image of the set by this call (0 for a repeat). */
   readonly epsilonCharged: number;
-  /** Room left for the most-spent image of the set, after this call. */
-  readonly remaining: { readonly epsilon: number; readonly delta: number };
+  /** Room left for the most-spent image of the set, after this call (ρ: the same room in zCDP). */
+  readonly remaining: { readonly epsilon: number; readonly delta: number; readonly rho: number };
 }
 
 /** The public result of {@link releaseDatasetEmbedding}. */
@@ -82,6 +85,12 @@ export interface DatasetReleaseRequest {
   readonly onPhase?: (phase: ReleasePhase) => void;
   /** Local terminal only: the exact facts of the run. */
   readonly onLocalFacts?: (facts: LocalReleaseFacts) => void;
+  /**
+   * Stop (TOO_FEW_IMAGES) when the noise on the mean would be above this many C (the pack's dp.trainedNoise.max),
+   * deciding on DP values only (src/pack/noise-gate.ts): add-remove releases the noisy count first and stops after
+   * it, charging only the count's share of ρ; replace-one is refused before any charge. Undefined: never stop.
+   */
+  readonly stopAboveNoise?: number;
 }
 
 /** The value stored in the ledger for a release (format kept stable: stored releases are reused). */
@@ -116,6 +125,7 @@ function checkImageCount(used: number, relation: NeighbouringRelation): void {
 export async function releaseDatasetEmbedding(source: PrivateEmbeddingSource, r: DatasetReleaseRequest): Promise<DatasetRelease> {
   const t0 = performance.now();
   const plan = planRelease({ epsilon: r.epsilon, delta: r.delta, relation: r.relation, clipNorm: source.clipNorm, dim: source.dim });
+  if (r.relation.kind === 'replace-one' && r.stopAboveNoise !== undefined) refuseBeforeCharge(plan, r.relation.n, r.stopAboveNoise);
   const sum = clippedSumFor(plan);
   const ids: ImageId[] = [];
   const seen = new Set<ImageId>();
@@ -136,20 +146,52 @@ export async function releaseDatasetEmbedding(source: PrivateEmbeddingSource, r:
   checkImageCount(ids.length, r.relation);
   r.onPhase?.('embedded');
   const tEmbed = performance.now();
-  const outcome = await r.ledger.release<StoredRelease>({
-    imageIds: ids, params: releaseParams(source, plan), releaseNumber: r.releaseNumber, rho: plan.rhoTotal,
-    compute: () => {
-      const m = releaseMean(sum, plan);
-      return { embedding: Array.from(m.mean), noisyCount: m.relation === 'add-remove' ? m.noisyCount : null };
-    },
-  });
+  const outcome = await chargeAndRelease(r, ids, releaseParams(source, plan), plan, sum);
   r.onPhase?.('released');
   r.onLocalFacts?.({ imagesUsed: ids.length, duplicatesDropped, embedMs: tEmbed - t0, releaseMs: performance.now() - tEmbed });
   return {
     embedding: publicDatasetEmbedding(outcome.value.embedding), noisyCount: outcome.value.noisyCount, plan,
     receipt: {
       releaseId: outcome.releaseId, releaseNumber: r.releaseNumber, charged: outcome.charged, epsilonCharged: outcome.epsilonCharged,
-      remaining: { epsilon: outcome.remaining.epsilon, delta: outcome.remaining.delta },
+      remaining: { epsilon: outcome.remaining.epsilon, delta: outcome.remaining.delta, rho: outcome.remaining.rho },
     },
   };
+}
+
+type Outcome = Pick<LedgerReleaseOutcome<StoredRelease>, 'releaseId' | 'value' | 'charged' | 'epsilonCharged' | 'remaining'>;
+
+/**
+ * The ledger side of the release. Replace-one, and add-remove releases stored before releases were split: one
+ * charge of plan.rhoTotal. Add-remove otherwise: the noisy count first (ρ = plan.rhoCount, after checking that the
+ * whole release fits), then, unless `stopAboveNoise` stops it (src/pack/noise-gate.ts), the sum (the rest of
+ * rhoTotal, rounded up). Each part is its own idempotent ledger release, so a repeat of a stopped or finished
+ * release charges nothing, and a later opted-in run of a stopped one charges only the sum's part.
+ */
+async function chargeAndRelease(r: DatasetReleaseRequest, ids: ImageId[], params: Record<string, string | number>, plan: ReleasePlan, sum: ReturnType<typeof clippedSumFor>): Promise<Outcome> {
+  const whole = (): Promise<Outcome> => r.ledger.release<StoredRelease>({
+    imageIds: ids, params, releaseNumber: r.releaseNumber, rho: plan.rhoTotal,
+    compute: () => {
+      const m = releaseMean(sum, plan);
+      return { embedding: Array.from(m.mean), noisyCount: m.relation === 'add-remove' ? m.noisyCount : null };
+    },
+  });
+  if (plan.request.relation.kind === 'replace-one' || r.ledger.lookup(ids, params, r.releaseNumber) !== undefined) return whole();
+  const count = await r.ledger.release<{ noisyCount: number }>({
+    imageIds: ids, params: { ...params, part: 'noisy-count' }, releaseNumber: r.releaseNumber, rho: plan.rhoCount, mustFitRho: plan.rhoTotal,
+    compute: () => ({ noisyCount: releaseNoisyCount(sum, plan) }),
+  });
+  const { noisyCount } = count.value;
+  if (r.stopAboveNoise !== undefined) {
+    const stop = stopAfterCount({
+      plan, noisyCount, maxNoiseOverC: r.stopAboveNoise, releaseNumber: r.releaseNumber, chargedNow: count.charged,
+      countEpsilon: epsilonFromRho(plan.rhoCount, count.remaining.delta),
+    });
+    if (stop !== undefined) throw stop;
+  }
+  const rest = await r.ledger.release<StoredRelease>({
+    imageIds: ids, params: { ...params, part: 'sum' }, releaseNumber: r.releaseNumber, rho: rhoAfterCount(plan),
+    compute: () => ({ embedding: Array.from(releaseMeanGivenCount(sum, plan, noisyCount).mean), noisyCount }),
+  });
+  const rhoCharged = addRoundingUp(count.charged ? plan.rhoCount : 0, rest.charged ? rhoAfterCount(plan) : 0) as Rho;
+  return { ...rest, charged: count.charged || rest.charged, epsilonCharged: epsilonFromRho(rhoCharged, rest.remaining.delta) };
 }

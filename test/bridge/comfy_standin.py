@@ -172,6 +172,8 @@ def install_modules(root: str) -> None:
     fp.get_output_directory = lambda: os.path.join(root, "output")
     fp.get_temp_directory = lambda: os.path.join(root, "temp")
     fp.get_user_directory = lambda: os.path.join(root, "user")
+    fp.get_directory_by_type = lambda kind: {"input": fp.get_input_directory(), "output": fp.get_output_directory(),
+                                             "temp": fp.get_temp_directory()}.get(kind)
 
     def add_model_folder_path(name, path, is_default=False):
         paths, exts = fp.folder_names_and_paths.setdefault(name, ([], set()))
@@ -482,6 +484,43 @@ class Executor:
         return order
 
 
+def file_routes():
+    """ComfyUI's own file routes that expose folders (comfyui.md §4): `/view` serves a file of input/, output/ or
+    temp/ (`type`, default output) from `subfolder`, refusing a subfolder that climbs out of that directory (403)
+    and a filename with '..' or a leading '/' (400); `/models/{folder}` and `/experiment/models/{folder}` list the
+    files of any name in folder_paths.folder_names_and_paths and answer 404 for any other name."""
+    from aiohttp import web
+    import folder_paths as fp
+    routes = web.RouteTableDef()
+
+    @routes.get("/view")
+    async def view(request):
+        q = request.rel_url.query
+        name = q.get("filename", "")
+        if not name or name.startswith("/") or ".." in name:
+            return web.Response(status=400)
+        base = fp.get_directory_by_type(q.get("type", "output"))
+        if base is None:
+            return web.Response(status=400)
+        folder = os.path.abspath(os.path.join(base, q.get("subfolder", "")))
+        if os.path.commonpath((folder, os.path.abspath(base))) != os.path.abspath(base):
+            return web.Response(status=403)
+        path = os.path.join(folder, os.path.basename(name))
+        return web.FileResponse(path) if os.path.isfile(path) else web.Response(status=404)
+
+    async def listing(request):
+        name = request.match_info["folder"]
+        if name not in fp.folder_names_and_paths:
+            return web.Response(status=404)
+        dirs, exts = fp.folder_names_and_paths[name]
+        files = sorted(os.path.relpath(os.path.join(d, f), top) for top in dirs if os.path.isdir(top)
+                       for d, _, fs in os.walk(top) for f in fs if not exts or os.path.splitext(f)[1].lower() in exts)
+        return web.json_response(files)
+    routes.get("/models/{folder}")(listing)
+    routes.get("/experiment/models/{folder}")(listing)
+    return routes
+
+
 class Host:
     """The stand-in ComfyUI: fake modules, the plugin imported as a custom node, and a real server."""
 
@@ -498,6 +537,7 @@ class Host:
         sys.modules["dp_hyperlora_plugin"] = self.plugin
         spec.loader.exec_module(self.plugin)
         app = web.Application(client_max_size=1024 ** 3)
+        app.add_routes(file_routes())
         app.add_routes(server.routes)  # after the custom nodes, as in ComfyUI
         self.runner = web.AppRunner(app)
         self.loop.run_until_complete(self.runner.setup())

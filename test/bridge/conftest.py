@@ -24,7 +24,7 @@ def comfy_root(tmp_path_factory):
         "node", "--import", "tsx", os.path.join(HERE, "make-fixtures.ts"), root,
     ], cwd=ROOT, check=True, capture_output=True, text=True)
     fixtures = json.loads(out.stdout)
-    assert fixtures["packs"] == ["ref-test", "sd15-test", "sdxl-test"]
+    assert fixtures["packs"] == ["ref-test", "sd15-test", "sdxl-test", "strict-test"]
     return root
 
 

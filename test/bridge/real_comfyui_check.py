@@ -1,7 +1,7 @@
 """Local check against a REAL ComfyUI (not run in CI; see docs/comfyui.md "Tested against real ComfyUI").
 
 Start ComfyUI with this project in custom_nodes (bash /work/shared/tools/real-comfyui/run.sh COMFY_SRC PLUGIN
-PORT), put the test packs in COMFY_SRC/models/dp_hyperlora and a private set in COMFY_SRC/input/private-set
+PORT), put the test packs in COMFY_SRC/models/dp_hyperlora and a private set in COMFY_SRC/models/dp_private_sets/private-set
 (make-fixtures.ts), then:
     /usr/bin/python3 test/bridge/real_comfyui_check.py http://127.0.0.1:8188 OUT_JSON
 It queues the reference demo and the DP nodes through /prompt, waits for /history, and writes what the

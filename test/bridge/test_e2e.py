@@ -15,7 +15,7 @@ from workflows_api import dp_chain, reference_demo, with_save
 SECRET = "secret_holiday_"
 
 
-REPEAT = "ε charged: 0 (release #N was already made; repeats are free)"
+REPEAT = "privacy cost now: 0 (release #N was already made; repeats are free)"
 
 
 def _texts(results):
@@ -23,9 +23,10 @@ def _texts(results):
 
 
 def _charged(results, nid="3"):
-    line = next(t for t in results[nid]["ui"]["text"] if t.startswith("ε charged"))
-    # A repeat reads "ε charged: 0 (release #N was already made; repeats are free)"; normalise N away.
-    return re.sub(r"release #\d+", "release #N", line)
+    line = next(t for t in results[nid]["ui"]["text"] if t.startswith("privacy cost"))
+    # A repeat reads "privacy cost now: 0 (release #N was already made; repeats are free) · about K more …";
+    # normalise N away and drop the releases-left tail.
+    return re.sub(r"release #\d+", "release #N", line.split(" · about ")[0])
 
 
 def test_dp_nodes_with_an_sd15_pack_patch_the_model_and_every_key_maps(host):
@@ -46,14 +47,16 @@ def test_dp_nodes_with_an_sd15_pack_patch_the_model_and_every_key_maps(host):
     patched = ModelSink.SEEN[-1]
     assert patched.arch == "sd15" and len(patched.patches) == 128
     lines = results["3"]["ui"]["text"]
-    assert lines[0].startswith("release #101 · add-remove · ε = ")
-    assert lines[1].startswith("n: private, released only as a noisy count")
+    assert re.fullmatch(r"privacy cost ε = 0\.9995 of your 10 per image · about \d+ more releases like this", lines[0])
+    assert lines[1].startswith("release #101: re-running it is free")
+    assert lines[3].startswith("number of images: kept private; only a noisy count was released (≈ ")
+    assert lines[4].startswith("details: add-remove · ε = 0.9995, δ = 0.00001 · σ_sum = ")
     assert _charged(results) != REPEAT
     summary = results["3"]["ui"]["dp_release"][0]
     assert summary["schema"] == "dp-hyperlora.release-summary/1" and summary["releaseNumber"] == 101
     assert summary["charged"] is True and summary["count"]["treatment"] == "noisy-count"
     assert set(summary) == {"schema", "releaseNumber", "relation", "epsilon", "delta", "count", "sigmaSum", "clipNorm",
-                            "charged", "epsilonCharged", "budgetLeftEpsilon", "warnings"}
+                            "charged", "epsilonCharged", "budgetLeftEpsilon", "warnings", "budgetEpsilon", "releasesLeft", "rho"}
 
 
 def _model_node(arch):
@@ -112,8 +115,8 @@ def test_requeue_and_restart_never_spend_budget_again(host):
 
 def test_changed_folder_content_re_embeds(host, comfy_root):
     import shutil
-    src = os.path.join(comfy_root, "input", "private-set")
-    dst = os.path.join(comfy_root, "input", "growing-set")
+    src = os.path.join(comfy_root, "models", "dp_private_sets", "private-set")
+    dst = os.path.join(comfy_root, "models", "dp_private_sets", "growing-set")
     shutil.copytree(src, dst)
     ex = host.executor()
     prompt = dp_chain("sd15-test", folder="growing-set", release=105)
@@ -133,7 +136,7 @@ def test_image_batch_input_and_both_sources_refused(host):
     prompt["2"]["inputs"]["images"] = ["10", 0]
     prompt["10"] = {"class_type": "RandomImages", "inputs": {"count": 5, "size": 24, "seed": 3}}
     results = ex.run(prompt)
-    assert results["3"]["ui"]["text"][0].startswith("release #106")
+    assert results["3"]["ui"]["text"][1].startswith("release #106:")
     both = dp_chain("sd15-test", folder="private-set", release=106)
     both["2"]["inputs"]["images"] = ["10", 0]
     both["10"] = prompt["10"]
@@ -269,14 +272,18 @@ def test_the_committed_reference_demo_workflow_runs_on_the_bundled_pack_and_samp
         pytest.skip("the bundled reference pack (models/reference) is not in this checkout")
     with open(os.path.join(ROOT, "workflows", "api", "0-reference-demo.json"), encoding="utf-8") as fh:
         prompt = json.load(fh)
-    prompt["5"]["inputs"].update({"count": 4, "steps": 10})  # keep CI fast; the graph is the committed one
+    for sampler in ("5", "8"):  # keep CI fast; the graph is the committed one
+        prompt[sampler]["inputs"].update({"count": 4, "steps": 10})
     before = len(PreviewImage.SEEN)
     ex = host.executor()
     results = ex.run(prompt)
-    assert ex.executed == ["1", "2", "3", "4", "5", "6", "7"]
-    assert tuple(PreviewImage.SEEN[before].shape) == (4, 112, 112, 3)
+    assert sorted(ex.executed, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
+    shown = PreviewImage.SEEN[before:]  # two previews (base model, DP LoRA) and the saved DP-LoRA images
+    assert [tuple(s.shape) for s in shown] == [(4, 112, 112, 3)] * 3
+    distinct = {s.numpy().tobytes() for s in shown}
+    assert len(distinct) == 2  # strength 0 vs 1 from the same seed: the LoRA changes something
     assert results["1"]["ui"]["text"][0].startswith("pack reference-fmnist ")
-    assert results["3"]["ui"]["text"][0].startswith("release #1 · add-remove · ε = ")
+    assert results["3"]["ui"]["text"][0].startswith("privacy cost ε = 0.9995 of your 10 per image · about ")
     assert len(results["7"]["ui"]["images"]) == 4
 
 
@@ -332,13 +339,13 @@ def test_a_cached_handle_lost_by_a_restarted_worker_is_recreated_transparently(h
     with caplog.at_level(logging.INFO, logger="dp_hyperlora"):
         results = ex.run(dp_chain("sd15-test", release=122))  # DP Embed's handle comes from ComfyUI's cache
     assert ex.cached == ["1", "2"] and ex.executed == ["3", "4", "11"]
-    assert results["3"]["ui"]["text"][0].startswith("release #122")
+    assert results["3"]["ui"]["text"][1].startswith("release #122:")
     assert any("recomputing it once" in m for m in caplog.messages)
 
 
 @pytest.mark.parametrize("name,pack,arch,modules", [
-    ("1-private-folder-sd15", "sd15-test", "sd15", 128),
-    ("2-private-folder-sdxl", "sdxl-test", "sdxl", 560),
+    ("1-sd15-not-yet-needs-an-sd15-pack", "sd15-test", "sd15", 128),
+    ("2-sdxl-not-yet-needs-an-sdxl-pack", "sdxl-test", "sdxl", 560),
 ])
 def test_the_committed_sd_workflows_patch_the_model_that_reaches_ksampler(host, name, pack, arch, modules):
     from comfy_standin import KSampler
@@ -348,6 +355,7 @@ def test_the_committed_sd_workflows_patch_the_model_that_reaches_ksampler(host, 
     prompt["1"]["inputs"]["pack"] = pack  # the placeholders name packs and folders the user installs
     prompt["2"]["inputs"]["folder"] = "private-set"
     prompt["3"]["inputs"]["release"] = 130
+    prompt["3"]["inputs"]["too_few_images"] = "make the LoRA anyway"  # 6 test images: test_noise_gate.py checks the stop
     before = len(LORA_CALLS)
     ex = host.executor()
     ex.run(prompt)

@@ -106,7 +106,7 @@ def _capture(host, caplog, folder: str):
 
 
 def test_nothing_but_the_noisy_release_differs_between_n_37_and_n_211(host, comfy_root, caplog):
-    subprocess.run(["node", "--import", "tsx", os.path.join(HERE, "make-leak-sets.ts"), os.path.join(comfy_root, "input")], cwd=ROOT, check=True)
+    subprocess.run(["node", "--import", "tsx", os.path.join(HERE, "make-leak-sets.ts"), os.path.join(comfy_root, "models", "dp_private_sets")], cwd=ROOT, check=True)
     # Warm up (worker start, ledger creation, pack load), so both runs see the same state.
     host.executor().run(_chain("private-set", release=30))
     runs = {n: _capture(host, caplog, f"leak-{n}") for n in SIZES}

@@ -48,7 +48,7 @@ def test_widgets_become_comfy_input_types(host):
 
 def test_pack_and_folder_dropdowns_list_folders(host):
     load = host.plugin.NODE_CLASS_MAPPINGS["DPHyperLoRA_LoadHypernetwork"].INPUT_TYPES()["required"]["pack"]
-    assert load[0] == ["reference (bundled)", "ref-test", "sd15-test", "sdxl-test"]
+    assert load[0] == ["reference (bundled)", "ref-test", "sd15-test", "sdxl-test", "strict-test"]
     assert load[1]["default"] == "reference (bundled)"
     folder = host.plugin.NODE_CLASS_MAPPINGS["DPHyperLoRA_Embed"].INPUT_TYPES()["required"]["folder"]
     assert folder[0][:2] == ["demo-data/private-set (bundled)", "(none: use the images input)"]

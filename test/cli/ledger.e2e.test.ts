@@ -60,7 +60,7 @@ test('ledger list, show and budget on a real ledger', async (t) => {
 
   const missing = cli(['ledger', 'show', '99', '--ledger', path]);
   assert.equal(missing.status, 2);
-  assert.equal(missing.stderr, `dp-hyperlora: error [INVALID_ARGUMENT]: no release with id 99 in the ledger at ${path}. Run dp-hyperlora ledger list to see the ids.\n`);
+  assert.equal(missing.stderr, `dp-hyperlora: error [INVALID_ARGUMENT]: no release with id 99 in the ledger at ${path}. Run node "${BIN}" ledger list to see the ids.\n`);
 
   const budget = json(['ledger', 'budget', '--ledger', path]) as Record<string, unknown>;
   const budgetRho = rhoForEpsilon(epsilon(10), delta(1e-5));

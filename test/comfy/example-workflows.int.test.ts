@@ -60,7 +60,7 @@ test('batch refuses to vary the release number of a shared workflow (nothing que
   const s = await startFakeComfy({ objectInfo: serverInfo() });
   const out = mkdtempSync(join(tmpdir(), 'batch-release-'));
   try {
-    const workflow = await loadWorkflowFile(new URL('1-private-folder-sd15.json', dir).pathname);
+    const workflow = await loadWorkflowFile(new URL('1-sd15-not-yet-needs-an-sd15-pack.json', dir).pathname);
     const prompt = workflow.format === 'api' ? workflow.prompt : {};
     const id = Object.entries(prompt).find(([, n]) => n.class_type === RELEASE_NODE)?.[0];
     assert.ok(id !== undefined, 'the workflow has a Noisy Aggregate node');

@@ -8,7 +8,7 @@ import { assertNoNewReleases, releaseSpread, RELEASE_NODE } from '../../src/comf
 import type { ApiPrompt } from '../../src/comfy/workflow-api.js';
 import { DpHyperLoraError } from '../../src/errors.js';
 
-// The shape of workflows/api/1-private-folder-sd15.json, reduced to what the guard reads.
+// The shape of workflows/api/1-sd15-not-yet-needs-an-sd15-pack.json, reduced to what the guard reads.
 const prompt: ApiPrompt = {
   1: { class_type: 'DPHyperLoRA_LoadHypernetwork', inputs: { pack: 'sd15-test' } },
   2: { class_type: 'DPHyperLoRA_Embed', inputs: { pack: ['1', 0], folder: 'private-set' } },

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { cliInvocation } from '../../src/cli-invocation.js';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { addRoundingUp, budgetExhausted, maxOf } from '../../src/dp/ledger-budget.js';
@@ -29,10 +31,16 @@ test('addRoundingUp never rounds below the exact sum, and is exact when the sum 
   }), { numRuns: 2000 });
 });
 
+const CLI = cliInvocation();
+
 test('maxOf handles sets too large to spread into Math.max', () => {
   const big = Array.from({ length: 300_000 }, (_, i) => i % 1000);
   big[123_456] = 5000;
   assert.equal(maxOf(big), 5000);
+});
+
+test('the suggested command runs the CLI through node, so it works where no dp-hyperlora is on PATH (a ComfyUI install)', () => {
+  assert.equal(CLI, `node "${join(import.meta.dirname, '..', '..', 'bin', 'dp-hyperlora.js')}"`);
 });
 
 test('the suggested budget is the required ε rounded UP to three digits', () => {
@@ -40,8 +48,8 @@ test('the suggested budget is the required ε rounded UP to three digits', () =>
     path: '/l.sqlite', budget: { epsilon: 10 as Epsilon, delta: 1e-5 as Delta }, releaseRho: 1 as Rho, releaseEpsilon: 7 as Epsilon,
     remaining: { epsilon: 1 as Epsilon, rho: 0.1 as Rho }, requiredEpsilon: required as Epsilon,
   }).details?.raiseCommand);
-  assert.equal(make(12.345), 'dp-hyperlora ledger budget --epsilon 12.4 --delta 0.00001 --ledger /l.sqlite');
-  assert.equal(make(10.0000001), 'dp-hyperlora ledger budget --epsilon 10.1 --delta 0.00001 --ledger /l.sqlite');
-  assert.equal(make(123.4), 'dp-hyperlora ledger budget --epsilon 124 --delta 0.00001 --ledger /l.sqlite');
-  assert.equal(make(12.3), 'dp-hyperlora ledger budget --epsilon 12.3 --delta 0.00001 --ledger /l.sqlite');
+  assert.equal(make(12.345), `${CLI} ledger budget --epsilon 12.4 --delta 0.00001 --ledger "/l.sqlite"`);
+  assert.equal(make(10.0000001), `${CLI} ledger budget --epsilon 10.1 --delta 0.00001 --ledger "/l.sqlite"`);
+  assert.equal(make(123.4), `${CLI} ledger budget --epsilon 124 --delta 0.00001 --ledger "/l.sqlite"`);
+  assert.equal(make(12.3), `${CLI} ledger budget --epsilon 12.3 --delta 0.00001 --ledger "/l.sqlite"`);
 });

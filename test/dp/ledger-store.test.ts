@@ -1,3 +1,4 @@
+import { cliInvocation } from '../../src/cli-invocation.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -40,7 +41,7 @@ function refused(path: string, code: ErrorCode, message: string): void {
   });
 }
 
-const RESTORE = 'Restore the ledger from a backup made by dp-hyperlora ledger backup (copy the backup and its .key into place); it is never reset automatically.';
+const RESTORE = `Restore the ledger from a backup made by ${cliInvocation()} ledger backup DEST (copy the backup and its .key into place); it is never reset automatically.`;
 
 test('a file of random bytes is refused as corrupt and left unchanged; no key is made', (t) => {
   const path = join(tempDir(t), 'ledger.sqlite');
@@ -63,7 +64,7 @@ test('a ledger truncated to nothing, or deleted, beside its key is refused, neve
   const path = await filledLedger(tempDir(t));
   const key = sha(`${path}.key`);
   truncateSync(path, 0);
-  const message = `the ledger database at ${path} is missing or empty, but its key file ${path}.key exists: the database was lost or truncated. Restore it from a backup (dp-hyperlora ledger backup makes one). To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`;
+  const message = `the ledger database at ${path} is missing or empty, but its key file ${path}.key exists: the database was lost or truncated. Restore it from a backup (${cliInvocation()} ledger backup DEST makes one). To start a new, empty ledger on purpose (every budget starts afresh), move the key file away first.`;
   refused(path, 'LEDGER_CORRUPT', message);
   rmSync(path);
   refused(path, 'LEDGER_CORRUPT', message);
@@ -125,7 +126,7 @@ test('a missing, damaged or foreign key is refused and never regenerated', async
 test('opening without create refuses a missing ledger and creates nothing', (t) => {
   const path = join(tempDir(t), 'nothere.sqlite');
   assert.throws(() => openLedger(path, { create: false }), (e: unknown) => isDpError(e, 'INVALID_ARGUMENT')
-    && e.message === `no ledger exists at ${path}. Check --ledger (or DP_HYPERLORA_LEDGER); a ledger is created by the first release or by \`dp-hyperlora ledger budget --epsilon E --delta D\`.`);
+    && e.message === `no ledger exists at ${path}. Check --ledger (or DP_HYPERLORA_LEDGER); a ledger is created by the first release or by \`${cliInvocation()} ledger budget --epsilon E --delta D\`.`);
   assert.equal(existsSync(path), false);
 });
 

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { cliInvocation } from '../../src/cli-invocation.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,7 +99,7 @@ test('a release that would exceed a budget is refused before compute, charging n
       + `but the most-spent image in the set has room left for at most ε=${Number(remaining.toPrecision(4))} at δ=0.00001 within its budget ε=10 at δ=0.00001. `
       + 'Nothing was charged and no noisy value was computed. Release with a smaller ε, repeat an earlier release (same images, parameters and '
       + 'release number; it costs nothing), or raise the per-image budget, which weakens the guarantee for every image in the ledger: '
-      + `dp-hyperlora ledger budget --epsilon 10.1 --delta 0.00001 --ledger ${path}`);
+      + `${cliInvocation()} ledger budget --epsilon 10.1 --delta 0.00001 --ledger "${path}"`);
     assert.equal(e.details?.remainingEpsilon, remaining);
     return true;
   });
@@ -185,7 +186,7 @@ test('list, show and budget report parameters and aggregates, never a set size',
   assert.ok(!Number.isNaN(Date.parse(summary.createdAt)));
   assert.deepEqual(ledger.show(r.releaseId), { ...summary, value: { mean: [0.5] } });
   assert.throws(() => ledger.show(99), (e: unknown) => isDpError(e, 'INVALID_ARGUMENT')
-    && e.message === `no release with id 99 in the ledger at ${ledger.path}. Run dp-hyperlora ledger list to see the ids.`);
+    && e.message === `no release with id 99 in the ledger at ${ledger.path}. Run ${cliInvocation()} ledger list to see the ids.`);
   const report = ledger.budget();
   assert.equal(report.releaseCount, 1);
   assert.equal(report.mostSpentImage.spentRho, 0.5);

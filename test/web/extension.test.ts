@@ -80,7 +80,7 @@ test('the compiled extension registers once and adds a read-only, non-serialised
   assert.equal(widget.options.serialize, false); // not in the API prompt
   assert.equal(widget.element.readOnly, true);
   assert.equal(widget.value, '');
-  assert.match(widget.element.placeholder, /n's treatment, σ, ε charged \(or reused\), budget left per image, release number/);
+  assert.match(widget.element.placeholder, /what it cost \(ε out of each image's budget\), the budget left, how the number of images was treated/);
 
   const embed = createNode(ext, 'DPHyperLoRA_Embed');
   assert.equal(embed.widgets?.[0]?.element.placeholder, 'Status after a run.');

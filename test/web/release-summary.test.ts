@@ -43,11 +43,11 @@ test('the worker\'s own summary lines (nodes/noisy-aggregate.ts) are shown uncha
   const view = summaryView({ text: lines });
   assert.equal(view.warningCount, 0);
   assert.equal(summaryText(view), [
-    'release #3 · replace-one · ε = 2, δ = 0.000001',
-    'n = 40 (declared public)',
-    'σ_sum = 4.298 (clip C = 1)',
-    'ε charged: 0 (release #3 was already made; repeats are free)',
-    'budget left after this release (most-spent image): ε = 6.5',
+    'privacy cost now: 0 (release #3 was already made; repeats are free)',
+    'release #3: re-running it is free; a new release number, or any change of ε, δ, relation or images, spends budget again',
+    'budget left for your most-used image: ε = 6.5',
+    'number of images: 40 (you declared it public)',
+    'details: replace-one · ε = 2, δ = 0.000001 · σ_sum = 4.298 · C = 1',
   ].join('\n'));
 });
 
@@ -64,14 +64,20 @@ test('structured ui.dp_release: formatted from the fields, "already made" when n
   assert.equal(view.source, 'structured');
   assert.equal(summaryText(view), [
     `⚠ ${WARNING}`,
-    'release #2 · add-remove · ε = 1, δ = 0.00001',
-    'n: private, released only as a noisy count ≈ 9.4 (σ_count = 12.85)',
-    'σ_sum = 4.264 (clip C = 1)',
-    'ε charged: 0 (release #2 was already made; repeats are free)',
-    'budget left after this release (most-spent image): ε = 8.75',
+    'privacy cost now: 0 (release #2 was already made; repeats are free)',
+    'release #2: re-running it is free; a new release number, or any change of ε, δ, relation or images, spends budget again',
+    'budget left for your most-used image: ε = 8.75',
+    'number of images: kept private; only a noisy count was released (≈ 9.4)',
+    'details: add-remove · ε = 1, δ = 0.00001 · σ_sum = 4.264, σ_count = 12.85 · C = 1',
   ].join('\n'));
-  const charged = summaryView({ dp_release: [{ ...STRUCTURED, charged: true, epsilonCharged: 0.99953, warnings: [], count: { treatment: 'public-n', declaredN: 40 } }] });
-  assert.deepEqual(charged.lines.slice(1, 4).map((l) => l.text), ['n = 40 (declared public)', 'σ_sum = 4.264 (clip C = 1)', 'ε charged when release #2 was made: 0.9995 (re-running it is free)']);
+  const charged = summaryView({ dp_release: [{ ...STRUCTURED, charged: true, epsilonCharged: 0.99953, warnings: [], count: { treatment: 'public-n', declaredN: 40 }, budgetEpsilon: 10, releasesLeft: 8, rho: 0.0132 }] });
+  assert.deepEqual(charged.lines.map((l) => l.text), [
+    'privacy cost ε = 0.9995 of your 10 per image · about 8 more releases like this',
+    'release #2: re-running it is free; a new release number, or any change of ε, δ, relation or images, spends budget again',
+    'budget left for your most-used image: ε = 8.75 of your 10',
+    'number of images: 40 (you declared it public)',
+    'details: add-remove · ε = 1, δ = 0.00001 · σ_sum = 4.264 · C = 1 · ρ = 0.0132 (zCDP)',
+  ]);
   assert.equal(charged.warningCount, 0);
 });
 

@@ -35,7 +35,7 @@ test('Noisy Aggregate has no seed and no control_after_generate widget; the samp
   const agg = ALL_NODES.find((n) => n.id === 'DPHyperLoRA_NoisyAggregate');
   assert.ok(agg);
   assert.ok(!agg.inputs.some((i) => i.name.includes('seed') || (i.kind === 'INT' && i.controlAfterGenerate === true)));
-  assert.deepEqual(agg.inputs.map((i) => i.name), ['embeddings', 'epsilon', 'delta', 'relation', 'n_public', 'release']);
+  assert.deepEqual(agg.inputs.map((i) => i.name), ['embeddings', 'epsilon', 'delta', 'relation', 'n_public', 'release', 'too_few_images']);
   const sampler = ALL_NODES.find((n) => n.id === 'DPHyperLoRA_ReferenceSampler');
   assert.ok(sampler?.inputs.some((i) => i.kind === 'INT' && i.name === 'seed' && i.controlAfterGenerate === true));
 });

@@ -19,7 +19,7 @@ function release(over: { charged: boolean; relation: 'add-remove' | 'replace-one
     : planRelease({ epsilon: epsilon(2), delta: delta(1e-6), clipNorm: clipNorm(1), relation: replaceOne(40), dim: 8 });
   return {
     embedding: publicDatasetEmbedding(new Array<number>(8).fill(0.1)), noisyCount: addRemove ? 13.2 : null, plan,
-    receipt: { releaseId: 3, releaseNumber: 2, charged: over.charged, epsilonCharged: over.charged ? plan.epsilon : 0, remaining: { epsilon: 9.896, delta: 1e-5 } },
+    receipt: { releaseId: 3, releaseNumber: 2, charged: over.charged, epsilonCharged: over.charged ? plan.epsilon : 0, remaining: { epsilon: 9.896, delta: 1e-5, rho: 0.9 } },
   };
 }
 
@@ -35,21 +35,23 @@ test('text lines = the shared formatter\'s lines + warnings, for every relation 
   }
 });
 
-test('the exact lines of a repeated add-remove release and a charged replace-one release', () => {
-  assert.deepEqual(aggregateSummary(releaseSummary(release({ charged: false, relation: 'add-remove' }), [WARNING])), [
-    'release #2 · add-remove · ε = 0.9995, δ = 0.00001',
-    'n: private, released only as a noisy count ≈ 13.2 (σ_count = 12.85)',
-    'σ_sum = 4.264 (clip C = 1)',
-    'ε charged: 0 (release #2 was already made; repeats are free)',
-    'budget left after this release (most-spent image): ε = 9.896',
+test('the exact lines of a repeated add-remove release and a charged replace-one release: plain words first, details last', () => {
+  const repeat = release({ charged: false, relation: 'add-remove' });
+  assert.deepEqual(aggregateSummary(releaseSummary(repeat, [WARNING], { budgetEpsilon: 10, releasesLeft: 9 })), [
+    'privacy cost now: 0 (release #2 was already made; repeats are free) · about 9 more releases like this',
+    'release #2: re-running it is free; a new release number, or any change of ε, δ, relation or images, spends budget again',
+    'budget left for your most-used image: ε = 9.896 of your 10',
+    'number of images: kept private; only a noisy count was released (≈ 13.2)',
+    `details: add-remove · ε = 0.9995, δ = 0.00001 · σ_sum = 4.264, σ_count = 12.85 · C = 1 · ρ = ${Number(repeat.plan.rhoTotal.toPrecision(4))} (zCDP)`,
     `⚠ ${WARNING}`,
   ]);
-  assert.deepEqual(aggregateSummary(releaseSummary(release({ charged: true, relation: 'replace-one' }), [])), [
-    'release #2 · replace-one · ε = 2, δ = 0.000001',
-    'n = 40 (declared public)',
-    'σ_sum = 4.763 (clip C = 1)',
-    'ε charged when release #2 was made: 2 (re-running it is free)',
-    'budget left after this release (most-spent image): ε = 9.896',
+  const one = release({ charged: true, relation: 'replace-one' });
+  assert.deepEqual(aggregateSummary(releaseSummary(one, [], { budgetEpsilon: 10, releasesLeft: 1 })), [
+    'privacy cost ε = 2 of your 10 per image · about 1 more release like this',
+    'release #2: re-running it is free; a new release number, or any change of ε, δ, relation or images, spends budget again',
+    'budget left for your most-used image: ε = 9.896 of your 10',
+    'number of images: 40 (you declared it public)',
+    `details: replace-one · ε = 2, δ = 0.000001 · σ_sum = 4.763 · C = 1 · ρ = ${Number(one.plan.rhoTotal.toPrecision(4))} (zCDP)`,
   ]);
 });
 
@@ -58,6 +60,7 @@ test('the structured summary carries exactly the public fields of the release', 
   assert.deepEqual(releaseSummary(r, []), {
     schema: 'dp-hyperlora.release-summary/1', releaseNumber: 2, relation: 'add-remove', epsilon: r.plan.epsilon, delta: 1e-5,
     count: { treatment: 'noisy-count', noisyCount: 13.2, sigmaCount: r.plan.sigmaCount }, sigmaSum: r.plan.sigmaSum, clipNorm: 1,
-    charged: true, epsilonCharged: r.plan.epsilon, budgetLeftEpsilon: 9.896, warnings: [],
+    charged: true, epsilonCharged: r.plan.epsilon, budgetLeftEpsilon: 9.896, warnings: [], rho: r.plan.rhoTotal,
   });
+  assert.deepEqual(releaseSummary(r, [], { budgetEpsilon: 10, releasesLeft: 7 }), { ...releaseSummary(r, []), budgetEpsilon: 10, releasesLeft: 7 });
 });

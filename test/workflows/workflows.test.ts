@@ -12,7 +12,7 @@ import { declaredInputs, ObjectInfo, specOptions, typesMatch } from '../../src/c
 import { findPromptProblems } from '../../src/comfy/prompt-check.js';
 import { uiToApi } from '../../src/comfy/ui-to-api.js';
 import { ApiPrompt } from '../../src/comfy/workflow-api.js';
-import { UiWorkflow } from '../../src/comfy/workflow-ui.js';
+import { UiWorkflow, VIRTUAL_NODE_TYPES } from '../../src/comfy/workflow-ui.js';
 import { nodeObjectInfo } from '../../src/worker/object-info.js';
 import { EXAMPLE_CHECKPOINTS, EXAMPLE_CHOICES, EXAMPLE_FOLDERS, EXAMPLE_PACKS } from '../../scripts/workflow-specs.js';
 
@@ -30,7 +30,7 @@ function load(path: URL): unknown {
 }
 
 test('there are the four example workflows, each with an API twin', () => {
-  assert.deepEqual(names, ['0-reference-demo.json', '1-private-folder-sd15.json', '2-private-folder-sdxl.json', '3-save-dp-lora.json']);
+  assert.deepEqual(names, ['0-reference-demo.json', '1-sd15-not-yet-needs-an-sd15-pack.json', '2-sdxl-not-yet-needs-an-sdxl-pack.json', '3-save-dp-lora.json']);
   assert.deepEqual(readdirSync(new URL('api/', dir)).sort(), names);
 });
 
@@ -57,6 +57,7 @@ for (const name of names) {
     }
     assert.ok(Number(raw.last_link_id) >= Math.max(0, ...linkIds) && Number(raw.last_node_id) >= Math.max(...nodes.keys()));
     for (const n of wf.nodes) {
+      if (VIRTUAL_NODE_TYPES.has(n.type)) continue; // Note nodes: frontend only, never in the prompt
       const def = info[n.type];
       assert.ok(def, `${n.type} is neither a core node nor ours`);
       assert.ok(n.type.startsWith('DPHyperLoRA_') || n.type in core);
@@ -88,7 +89,7 @@ test('the runs-anywhere workflows use only bundled resources; the SD ones name t
       packs: ['reference (bundled)'], input_folders: ['demo-data/private-set (bundled)', '(none: use the images input)'],
     })])) })), []);
   }
-  const sd15 = ApiPrompt.parse(load(new URL('api/1-private-folder-sd15.json', dir)));
+  const sd15 = ApiPrompt.parse(load(new URL('api/1-sd15-not-yet-needs-an-sd15-pack.json', dir)));
   assert.equal(sd15['20']?.inputs.ckpt_name, 'v1-5-pruned-emaonly.safetensors');
   assert.deepEqual(sd15['4']?.inputs.model, ['20', 0]);
   assert.deepEqual(sd15['8']?.inputs.model, ['4', 0]);
@@ -99,7 +100,7 @@ test('Noisy Aggregate in every example has no seed and release 1', () => {
     const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
     const agg = Object.values(api).find((n) => n.class_type === 'DPHyperLoRA_NoisyAggregate');
     assert.ok(agg);
-    assert.deepEqual(Object.keys(agg.inputs).sort(), ['delta', 'embeddings', 'epsilon', 'n_public', 'relation', 'release']);
+    assert.deepEqual(Object.keys(agg.inputs).sort(), ['delta', 'embeddings', 'epsilon', 'n_public', 'relation', 'release', 'too_few_images']);
     assert.equal(agg.inputs.release, 1);
   }
 });
@@ -116,4 +117,32 @@ test('our /object_info computed from the manifest equals what real ComfyUI 0.3.6
     const mine = nodeObjectInfo(n, choices) as unknown as Record<string, unknown>;
     for (const key of Object.keys(mine)) assert.deepEqual(served[key], mine[key], `${n.id}.${key}`);
   }
+});
+
+test('every example explains itself: a Note per step, groups, titled DP nodes; the SD ones say they do not work yet', () => {
+  for (const name of names) {
+    const wf = UiWorkflow.parse(load(new URL(name, dir)));
+    const raw = load(new URL(name, dir)) as { groups: { title: string }[]; extra: { info: { description: string } } };
+    const notes = wf.nodes.filter((n) => n.type === 'Note').map((n) => String((n.widgets_values as unknown[] | undefined)?.[0] ?? ''));
+    assert.ok(notes.length >= 4, `${name}: an overview Note and one per step`);
+    assert.ok(notes.some((t) => t.includes('models/dp_private_sets')), `${name}: says where private folders go`);
+    assert.ok(raw.groups.length >= 3 && raw.groups.some((g) => g.title.includes('spends budget')), `${name}: groups, one marking the spend`);
+    for (const n of wf.nodes.filter((x) => x.type.startsWith('DPHyperLoRA_'))) assert.ok(n.title, `${name}: node ${n.id} has a friendly title`);
+    const sd = name.startsWith('1-') || name.startsWith('2-');
+    assert.equal(raw.extra.info.description.startsWith('NOT USABLE YET'), sd, `${name}: description states its status`);
+    if (sd) assert.ok(notes.some((t) => t.includes('does not work yet') && t.includes('no such pack exists yet')));
+  }
+});
+
+test('the reference demo shows base and DP-LoRA samples side by side from the same seed', () => {
+  const api = ApiPrompt.parse(load(new URL('api/0-reference-demo.json', dir)));
+  const samplers = Object.entries(api).filter(([, n]) => n.class_type === 'DPHyperLoRA_ReferenceSampler');
+  assert.equal(samplers.length, 2);
+  const [base, lora] = [...samplers].sort(([, a], [, b]) => Number(a.inputs.strength) - Number(b.inputs.strength));
+  assert.ok(base && lora);
+  assert.equal(base[1].inputs.strength, 0);
+  assert.equal(lora[1].inputs.strength, 1);
+  for (const k of ['seed', 'count', 'steps', 'upscale', 'lora', 'pack']) assert.deepEqual(base[1].inputs[k], lora[1].inputs[k], k);
+  const previews = Object.values(api).filter((n) => n.class_type === 'PreviewImage').map((n) => n.inputs.images);
+  assert.deepEqual(previews.sort(), [[base[0], 0], [lora[0], 0]].sort());
 });

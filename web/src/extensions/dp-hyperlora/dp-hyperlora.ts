@@ -19,7 +19,7 @@ export const NOISY_AGGREGATE = 'DPHyperLoRA_NoisyAggregate';
 /** The name of the added widget; not an input of the node, and never saved in a workflow or prompt. */
 export const SUMMARY_WIDGET = 'dp_summary';
 
-const PLACEHOLDER_AGGREGATE = 'After a run: n\'s treatment, σ, ε charged (or reused), budget left per image, release number.';
+const PLACEHOLDER_AGGREGATE = 'After a run: what it cost (ε out of each image\'s budget), the budget left, how the number of images was treated, then the details (σ, C, ρ).';
 const PLACEHOLDER_OTHER = 'Status after a run.';
 
 /** Amber, readable on ComfyUI's dark and light themes. */

@@ -44,6 +44,12 @@ export interface ReleaseSummary {
   readonly budgetLeftEpsilon: number;
   /** Public warnings, e.g. the noise exceeds the pack's trained range (n too small for this ε). */
   readonly warnings: readonly string[];
+  /** The ledger's per-image budget ε (optional: summaries made before it was added lack it). */
+  readonly budgetEpsilon?: number;
+  /** How many more releases like this one the most-spent image of the set can still take. */
+  readonly releasesLeft?: number;
+  /** zCDP ρ of the whole release, per image. */
+  readonly rho?: number;
 }
 
 /** The schema tag the worker puts in a structured summary. */
@@ -111,6 +117,9 @@ export function validateReleaseSummary(x: unknown): string[] {
   checkNumber(x, 'epsilonCharged', problems, (v) => v >= 0, 'a number ≥ 0');
   checkNumber(x, 'budgetLeftEpsilon', problems, () => true, 'a finite number');
   if (!Array.isArray(x.warnings) || !x.warnings.every((w) => typeof w === 'string')) problems.push('warnings must be a list of strings');
+  if (x.budgetEpsilon !== undefined) checkNumber(x, 'budgetEpsilon', problems, (v) => v > 0, 'a number > 0');
+  if (x.releasesLeft !== undefined) checkNumber(x, 'releasesLeft', problems, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
+  if (x.rho !== undefined) checkNumber(x, 'rho', problems, (v) => v > 0, 'a number > 0');
   return problems;
 }
 
@@ -119,20 +128,28 @@ export function formatNumber(x: number): string {
   return String(Number(x.toPrecision(4)));
 }
 
-/** The summary lines of a valid structured summary (warnings excluded). */
+/**
+ * The summary lines of a valid structured summary (warnings excluded), in plain words first: what this release cost
+ * out of the per-image budget and how many more like it fit; then how the number of images was treated; then one
+ * details line (relation, ε, δ, σ, C, ρ) for people who want the mechanism.
+ */
 export function summaryLines(s: ReleaseSummary): string[] {
   const f = formatNumber;
+  const ofBudget = s.budgetEpsilon === undefined ? '' : ` of your ${f(s.budgetEpsilon)}`;
+  const more = s.releasesLeft === undefined ? '' : ` · about ${s.releasesLeft} more release${s.releasesLeft === 1 ? '' : 's'} like this`;
+  const sigmaCount = s.count.treatment === 'noisy-count' ? `, σ_count = ${f(s.count.sigmaCount)}` : '';
   return [
-    `release #${s.releaseNumber} · ${s.relation} · ε = ${f(s.epsilon)}, δ = ${f(s.delta)}`,
-    s.count.treatment === 'noisy-count'
-      ? `n: private, released only as a noisy count ≈ ${f(s.count.noisyCount)} (σ_count = ${f(s.count.sigmaCount)})`
-      : `n = ${s.count.declaredN} (declared public)`,
-    `σ_sum = ${f(s.sigmaSum)} (clip C = ${f(s.clipNorm)})`,
     // ComfyUI re-sends a cached node's ui on re-queue: the wording stays true when shown again later.
     s.charged
-      ? `ε charged when release #${s.releaseNumber} was made: ${f(s.epsilonCharged)} (re-running it is free)`
-      : `ε charged: 0 (release #${s.releaseNumber} was already made; repeats are free)`,
-    `budget left after this release (most-spent image): ε = ${f(s.budgetLeftEpsilon)}`,
+      ? `privacy cost ε = ${f(s.epsilonCharged)}${ofBudget} per image${more}`
+      : `privacy cost now: 0 (release #${s.releaseNumber} was already made; repeats are free)${more}`,
+    `release #${s.releaseNumber}: re-running it is free; a new release number, or any change of ε, δ, relation or images, spends budget again`,
+    `budget left for your most-used image: ε = ${f(s.budgetLeftEpsilon)}${ofBudget}`,
+    s.count.treatment === 'noisy-count'
+      ? `number of images: kept private; only a noisy count was released (≈ ${f(s.count.noisyCount)})`
+      : `number of images: ${s.count.declaredN} (you declared it public)`,
+    `details: ${s.relation} · ε = ${f(s.epsilon)}, δ = ${f(s.delta)} · σ_sum = ${f(s.sigmaSum)}${sigmaCount} · C = ${f(s.clipNorm)}`
+      + (s.rho === undefined ? '' : ` · ρ = ${f(s.rho)} (zCDP)`),
   ];
 }
 
