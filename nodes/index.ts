@@ -1,6 +1,9 @@
 /** Every graph node of dp-hyperlora, in menu order. The node manifest (nodes/manifest.json) is built from this list. */
 import type { NodeDefinition } from '../src/worker/node-definition.js';
+import { buildDpConditioningPack } from './build-dp-conditioning-pack.js';
+import { dpConditioning } from './dp-conditioning.js';
 import { dpEmbed } from './dp-embed.js';
+import { dpEmbedClipVision } from './dp-embed-clip-vision.js';
 import { dpReferenceSampler } from './dp-reference-sampler.js';
 import { hypernetworkLora } from './hypernetwork-lora.js';
 import { loadDpHypernetwork } from './load-dp-hypernetwork.js';
@@ -10,4 +13,5 @@ import { saveDpLora } from './save-dp-lora.js';
 /** All nodes. */
 export const ALL_NODES: readonly NodeDefinition[] = [
   loadDpHypernetwork, dpEmbed, noisyAggregate, hypernetworkLora, saveDpLora, dpReferenceSampler,
+  buildDpConditioningPack, dpEmbedClipVision, dpConditioning,
 ];
