@@ -8,28 +8,15 @@
 import { DpHyperLoraError } from '../src/errors.js';
 import { clipVisionEmbeds } from '../src/conditioning/clip-vision-value.js';
 import { projectPrivateSet } from '../src/conditioning/private-set.js';
-import type { ImageId } from '../src/dp/identity.js';
 import { workerConditioningPack } from '../src/worker/conditioning-pack.js';
 import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
 import { optionalTensor, readJsonInputs } from '../src/worker/inputs.js';
-import { workerLedger } from '../src/worker/resources.js';
 import { choiceValueSchema } from '../src/worker/socket-values.js';
-import type { Tensor } from '../src/worker/values.js';
 
 const ID = 'DPHyperLoRA_EmbedClipVision';
 
 /** The handle type this node outputs: the same as DP Embed's, so Noisy Aggregate takes it unchanged. */
 export const CLIP_VISION_EMBEDDINGS_HANDLE = 'DP_EMBEDDINGS';
-
-/** Ledger identities (keyed hash of the pixels) of an IMAGE uint8 [B, H, W, 3] batch, in batch order. */
-export function imageIdentities(t: Tensor, identify: (rgb: Uint8Array, width: number, height: number, channels: number) => ImageId): ImageId[] {
-  const [count, height, width, channels] = t.shape;
-  if (t.dtype !== 'uint8' || t.shape.length !== 4 || count === undefined || height === undefined || width === undefined || channels !== 3) {
-    throw new DpHyperLoraError('INVALID_INPUT_DATA', `${ID}: images must be an RGB IMAGE batch [B, H, W, 3]; connect the same images that go into CLIPVisionEncode.`);
-  }
-  const size = height * width * 3;
-  return Array.from({ length: count }, (_, i) => identify(t.data.subarray(i * size, (i + 1) * size), width, height, 3));
-}
 
 /** DP Embed (CLIP Vision). */
 export const dpEmbedClipVision: NodeDefinition = {
@@ -62,9 +49,7 @@ export const dpEmbedClipVision: NodeDefinition = {
     if (images === undefined) throw new DpHyperLoraError('IMAGES_EMPTY', `${ID}: connect the private IMAGE batch (the same one that goes into CLIPVisionEncode).`);
     const pack = await workerConditioningPack(v.pack, ctx.settings);
     const embeds = clipVisionEmbeds(ID, inputs, 'clip_vision_output');
-    const ledger = workerLedger(ctx.settings);
-    const ids = imageIdentities(images, (rgb, w, h, c) => ledger.identify(rgb, w, h, c));
-    const set = projectPrivateSet(pack, embeds, ids, ID);
+    const set = projectPrivateSet(pack, embeds, images, ID);
     const handle = ctx.handles.put(CLIP_VISION_EMBEDDINGS_HANDLE, set);
     return {
       outputs: { DP_EMBEDDINGS: { kind: 'handle', type: CLIP_VISION_EMBEDDINGS_HANDLE, handle } },
