@@ -40,6 +40,21 @@ export function familyOf(shapes: ClipVisionShapes): ModelFamily {
   return { family: known?.family ?? `clip-vision-${dim}d-${tokens}x${width}`, dim };
 }
 
+/**
+ * The family for an embeddings file outside ComfyUI, where only image_embeds' dimension is known: `explicit` if
+ * given, else the one known family of that dimension, else a descriptive name. 768 is ambiguous (ViT-L/14 at 224
+ * or 336 pixels) and needs `explicit`.
+ */
+export function familyFromDim(dim: number, explicit?: string): ModelFamily {
+  if (explicit !== undefined && explicit !== '') return { family: explicit, dim };
+  const known = KNOWN.filter((f) => f.dim === dim);
+  if (known.length > 1) {
+    throw new DpHyperLoraError('INVALID_ARGUMENT',
+      `image_embeds of ${dim} dimensions fit several CLIP-vision families (${known.map((f) => f.family).join(', ')}); pass --family with the one that made the embeddings.`);
+  }
+  return { family: known[0]?.family ?? `clip-vision-${dim}d`, dim };
+}
+
 /** Refuses a pack built for another family or dimension; the message names both. */
 export function checkFamily(pack: ModelFamily, actual: ModelFamily, packName: string): void {
   if (pack.family !== actual.family || pack.dim !== actual.dim) {
