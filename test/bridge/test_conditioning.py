@@ -1,0 +1,77 @@
+"""The Stable Diffusion route through the REAL bridge and worker in the ComfyUI stand-in: CLIP_VISION_OUTPUT and
+EMBEDS converters, Build DP Conditioning Pack, DP Embed (CLIP Vision) → Noisy Aggregate → DP Conditioning, the family
+and batch checks, and the n canary (nothing about the private set's size in ui, history, errors or logs)."""
+import json
+import logging
+import os
+
+import pytest
+
+from comfy_standin import ConditioningSink
+
+PACK = "cond-vit-h"
+N_CANARY = 37  # an unusual private n, searched for everywhere afterwards
+
+
+def _build_pack(host, name=PACK, model="vit-h", count=40, k=8):
+    return host.executor().run({
+        "1": {"class_type": "RandomImages", "inputs": {"count": count, "size": 32, "seed": 1}},
+        "2": {"class_type": "CLIPVisionLoader", "inputs": {"clip_name": model}},
+        "3": {"class_type": "CLIPVisionEncode", "inputs": {"clip_vision": ["2", 0], "image": ["1", 0], "crop": "center"}},
+        "4": {"class_type": "DPHyperLoRA_BuildConditioningPack", "inputs": {
+            "public_clip_vision_output": ["3", 0], "k": k, "field": "image_embeds", "name": name, "whose": "stand-in public images"}},
+    })
+
+
+def _private_chain(pack=PACK, model="vit-h", count=N_CANARY, image_count=None, release=1):
+    return {
+        "1": {"class_type": "RandomImages", "inputs": {"count": count, "size": 32, "seed": 2}},
+        "5": {"class_type": "RandomImages", "inputs": {"count": image_count or count, "size": 32, "seed": 2}},
+        "2": {"class_type": "CLIPVisionLoader", "inputs": {"clip_name": model}},
+        "3": {"class_type": "CLIPVisionEncode", "inputs": {"clip_vision": ["2", 0], "image": ["1", 0], "crop": "center"}},
+        "4": {"class_type": "DPHyperLoRA_EmbedClipVision", "inputs": {"pack": pack, "clip_vision_output": ["3", 0], "images": ["5", 0]}},
+        "6": {"class_type": "DPHyperLoRA_NoisyAggregate", "inputs": {
+            "embeddings": ["4", 0], "epsilon": 4.0, "delta": 1e-5, "relation": "add-remove", "n_public": 0, "release": release}},
+        "7": {"class_type": "DPHyperLoRA_Conditioning", "inputs": {"pack": pack, "dp_embedding": ["6", 0]}},
+        "8": {"class_type": "ConditioningSink", "inputs": {"clip_vision_output": ["7", 0], "pos": ["7", 1], "neg": ["7", 2]}},
+    }
+
+
+@pytest.fixture(scope="module")
+def pack_dir(host, comfy_root):
+    results = _build_pack(host)
+    text = results["4"]["ui"]["text"]
+    assert text[0] == f"wrote models/dp_hyperlora/{PACK}/ from 40 public images (stand-in public images)"
+    assert text[1].startswith("clip-vit-h-14 · image_embeds 1024-d → k = 8 directions")
+    return os.path.join(comfy_root, "models", "dp_hyperlora", PACK)
+
+
+def test_build_pack_writes_manifest_and_basis_from_public_images(pack_dir):
+    with open(os.path.join(pack_dir, "manifest.json"), encoding="utf-8") as fh:
+        manifest = json.load(fh)
+    assert manifest["builtFrom"]["data"] == "public" and manifest["builtFrom"]["whose"] == "stand-in public images"
+    assert manifest["model"] == {"family": "clip-vit-h-14", "dim": 1024}
+    assert manifest["basis"]["k"] == 8 and manifest["field"] == "image_embeds"
+    assert os.path.getsize(os.path.join(pack_dir, "basis.safetensors")) > 8 * 1024 * 4
+
+
+def test_rebuilding_the_same_pack_is_idempotent_and_another_is_refused(host, pack_dir):
+    _build_pack(host)  # same content: fine
+    with pytest.raises(Exception, match=r"^\[OUTPUT_EXISTS\] models/dp_hyperlora/cond-vit-h/basis.safetensors exists"):
+        _build_pack(host, count=41)
+
+
+def test_a_vit_h_pack_is_refused_for_a_bigg_model_naming_both(host, pack_dir):
+    with pytest.raises(Exception) as err:
+        host.executor().run(_private_chain(model="vit-g"))
+    msg = str(err.value)
+    assert msg.startswith("[PACK_INCOMPATIBLE] the conditioning pack \"cond-vit-h\" was built for clip-vit-h-14 (image_embeds of 1024 dimensions), "
+                          "but the connected CLIP-vision model is clip-vit-bigg-14 (1280 dimensions)")
+
+
+def test_batch_sizes_must_match_and_the_error_names_no_size(host, pack_dir):
+    with pytest.raises(Exception) as err:
+        host.executor().run(_private_chain(image_count=N_CANARY + 1))
+    msg = str(err.value)
+    assert msg.startswith("[INVALID_INPUT_DATA] DPHyperLoRA_EmbedClipVision: the IMAGE batch and the CLIP_VISION_OUTPUT batch differ in size")
+    assert str(N_CANARY) not in msg and str(N_CANARY + 1) not in msg
