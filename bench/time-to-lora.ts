@@ -20,7 +20,7 @@ import { link, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ADD_REMOVE } from '../src/dp/index.js';
+import { ADD_REMOVE, delta, epsilon } from '../src/dp/index.js';
 import { openLedger } from '../src/dp/ledger.js';
 import { bundledReferencePackDir } from '../src/pack/bundled.js';
 import { loadPack } from '../src/pack/manifest.js';
@@ -61,11 +61,13 @@ async function child(dir: string, packDir: string, n: number): Promise<void> {
   const t0 = performance.now();
   const rss = { quarter: 0, end: 0 };
   const r = await makeDpLora({
-    pack, images: { kind: 'folder', dir }, epsilon: 1, delta: 1e-5, relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu',
-    onProgress: (done) => {
-      const now = process.memoryUsage.rss() / 2 ** 20;
-      if (rss.quarter === 0 && done >= n / 4) rss.quarter = now;
-      rss.end = now;
+    pack, images: { kind: 'folder', dir }, epsilon: epsilon(1), delta: delta(1e-5), relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu',
+    local: {
+      onProgress: (done) => {
+        const now = process.memoryUsage.rss() / 2 ** 20;
+        if (rss.quarter === 0 && done >= n / 4) rss.quarter = now;
+        rss.end = now;
+      },
     },
   });
   const timeToLoraMs = performance.now() - t0;
@@ -85,7 +87,7 @@ async function child(dir: string, packDir: string, n: number): Promise<void> {
   const encoderOnlyMs = performance.now() - t1;
   const encoderOnlyCpuMs = cpuMs(c1);
   const result: ChildResult = {
-    n, timeToLoraMs, timeToLoraCpuMs, embedMs: r.report.timings.embedMs, encoderOnlyMs, encoderOnlyCpuMs,
+    n, timeToLoraMs, timeToLoraCpuMs, embedMs: r.report.local.timings.embedMs, encoderOnlyMs, encoderOnlyCpuMs,
     peakRssMb: process.resourceUsage().maxRSS / 1024, rssQuarterMb: rss.quarter, rssEndMb: rss.end,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

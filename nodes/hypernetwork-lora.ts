@@ -3,20 +3,28 @@
  * model's kohya key layout, with the release's DP metadata. Post-processing of a DP output: no budget.
  * The bridge applies the LoRA to MODEL/CLIP through ComfyUI's own loader (comfy.sd.load_lora_for_models).
  */
-import { z } from 'zod';
 import { DpHyperLoraError } from '../src/errors.js';
-import { assembleLora, detectBaseModel, metadataToHeader } from '../src/lora/index.js';
-import { runHypernet } from '../src/pack/hypernet.js';
-import { packLayout } from '../src/pack/layout-check.js';
+import { detectBaseModel, metadataToHeader } from '../src/lora/index.js';
+import { loraFromEmbedding } from '../src/pack/lora-from-embedding.js';
+import { publicDatasetEmbedding } from '../src/pack/release-embedding.js';
 import type { Pack } from '../src/pack/manifest.js';
-import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
-import { modelInput, readJsonInputs } from '../src/worker/inputs.js';
+import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
+import { modelInput } from '../src/worker/inputs.js';
+import { readNodeInputs } from '../src/worker/input-schema.js';
 import { workerPack, workerSession } from '../src/worker/resources.js';
-import { fmt } from './noisy-aggregate.js';
-import { datasetEmbeddingSchema, packValueSchema } from '../src/worker/socket-values.js';
+import { formatNumber as fmt } from '../web/src/extensions/dp-hyperlora/release-summary.js';
 import type { Tensor } from '../src/worker/values.js';
 
 const ID = 'DPHyperLoRA_HypernetworkLoRA';
+
+const INPUTS = [
+  { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The same pack that embedded the set (from Load DP Hypernetwork).' },
+  { kind: 'SOCKET', name: 'dataset_embedding', type: 'DP_DATASET_EMBEDDING', tooltip: 'The DP dataset embedding from Noisy Aggregate.' },
+  { kind: 'FLOAT', name: 'strength_model', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the MODEL (1 = as trained).' },
+  { kind: 'FLOAT', name: 'strength_clip', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the CLIP (1 = as trained).' },
+  { kind: 'SOCKET', name: 'model', type: 'MODEL', optional: true, tooltip: 'Optional base MODEL to patch; it must match the pack\'s target (sd15 or sdxl).' },
+  { kind: 'SOCKET', name: 'clip', type: 'CLIP', optional: true, tooltip: 'Optional CLIP to patch (only used when the pack has text-encoder LoRA keys).' },
+] as const satisfies readonly InputSpec[];
 
 /** Refuses a LoRA whose pack does not fit the connected MODEL (detected from the model's weight names). */
 export function checkBase(pack: Pack, model: ReadonlyMap<string, readonly number[]> | undefined): void {
@@ -42,14 +50,7 @@ export const hypernetworkLora: NodeDefinition = {
     'Turns the DP dataset embedding into a LoRA with the pack\'s hypernetwork (one forward pass, no training, no extra privacy cost) '
     + 'and applies it to MODEL/CLIP when connected. Outputs the patched MODEL and CLIP and the LoRA itself (LORA_MODEL) for Save DP LoRA '
     + 'or DP Reference Sampler. A pack made for another base model is refused.',
-  inputs: [
-    { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The same pack that embedded the set (from Load DP Hypernetwork).' },
-    { kind: 'SOCKET', name: 'dataset_embedding', type: 'DP_DATASET_EMBEDDING', tooltip: 'The DP dataset embedding from Noisy Aggregate.' },
-    { kind: 'FLOAT', name: 'strength_model', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the MODEL (1 = as trained).' },
-    { kind: 'FLOAT', name: 'strength_clip', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the CLIP (1 = as trained).' },
-    { kind: 'SOCKET', name: 'model', type: 'MODEL', optional: true, tooltip: 'Optional base MODEL to patch; it must match the pack\'s target (sd15 or sdxl).' },
-    { kind: 'SOCKET', name: 'clip', type: 'CLIP', optional: true, tooltip: 'Optional CLIP to patch (only used when the pack has text-encoder LoRA keys).' },
-  ],
+  inputs: INPUTS,
   outputs: [
     { name: 'MODEL', type: 'MODEL', tooltip: 'The MODEL with the DP LoRA applied (empty when no model is connected).' },
     { name: 'CLIP', type: 'CLIP', tooltip: 'The CLIP with the DP LoRA applied (empty when no clip is connected).' },
@@ -64,7 +65,7 @@ export const hypernetworkLora: NodeDefinition = {
   },
 
   async execute(inputs, ctx) {
-    const v = readJsonInputs(ID, inputs, { pack: packValueSchema, dataset_embedding: datasetEmbeddingSchema, strength_model: z.number(), strength_clip: z.number() });
+    const v = readNodeInputs(ID, INPUTS, inputs);
     const pack = await workerPack(v.pack, ctx.settings);
     const m = pack.manifest;
     const meta = v.dataset_embedding.metadata;
@@ -73,10 +74,10 @@ export const hypernetworkLora: NodeDefinition = {
         `${ID}: the dataset embedding was released for pack ${meta.packId} ${meta.packVersion} but this node has ${m.id} ${m.version}; connect the same Load DP Hypernetwork to DP Embed and here.`);
     }
     checkBase(pack, modelInput(inputs, 'model'));
-    const session = await workerSession(pack, m.hypernet.file);
-    const outputs = await runHypernet(session, m.hypernet.inputName, Float32Array.from(v.dataset_embedding.embedding));
+    // The edge where a public value from ComfyUI becomes a typed DP dataset embedding.
+    const made = await loraFromEmbedding({ pack, hypernet: await workerSession(pack, m.hypernet.file), embedding: publicDatasetEmbedding(v.dataset_embedding.embedding) });
     const tensors: Record<string, Tensor> = {};
-    for (const t of assembleLora({ outputs, layout: packLayout(m), rank: m.lora.rank, alpha: m.lora.alpha })) {
+    for (const t of made.tensors) {
       tensors[t.name] = { dtype: 'float32', shape: t.shape, data: new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength) };
     }
     return {

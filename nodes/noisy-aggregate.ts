@@ -1,73 +1,76 @@
 /**
  * Noisy Aggregate: the one place where private data becomes public, through one DP release.
  *
- * It streams the private set through the pack's encoder, clips every embedding to C, sums, adds Gaussian
- * noise calibrated to (ε, δ) and the neighbouring relation, and divides by the noisy count (add-remove) or
- * the declared public n (replace-one). The privacy ledger is charged before the value exists outside the
- * ledger, and the release is persisted: the same set, parameters and release number return the stored value
- * and cost nothing, so re-queuing, batch runs and ComfyUI restarts never spend budget again. All of this is
- * src/pack's makeDpLora (the same path as the CLI); this node only adapts it to the graph.
+ * It streams the private set through the pack's encoder, clips every embedding to C, sums, adds discrete
+ * Gaussian noise (zCDP accounting, src/dp) for (ε, δ) and the neighbouring relation, and divides by the noisy
+ * count (add-remove) or the declared public n (replace-one). The privacy ledger is charged before the value
+ * exists outside the ledger, and the release is persisted: the same set, parameters and release number return
+ * the stored value and cost nothing, so re-queuing, batch runs and ComfyUI restarts never spend budget again.
+ *
+ * This node calls only src/pack's releaseDatasetEmbedding (the privacy boundary: private source in, public
+ * values out) and never builds a LoRA; Hypernetwork LoRA does that from the public output. What it sends to
+ * ComfyUI is public by type: the DatasetRelease, progress steps that are the same for every set
+ * (src/worker/public-progress.ts), and the summary made from them by the one formatter of
+ * web/src/extensions/dp-hyperlora/release-summary.ts.
  *
  * There is deliberately no seed: privacy noise comes from a CSPRNG only. Fresh noise is an explicit act:
  * bump `release`.
  */
-import { z } from 'zod';
-import { ADD_REMOVE, replaceOne } from '../src/dp/types.js';
-import { makeDpLora, type DpLoraReport } from '../src/pack/personalise.js';
-import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
-import { handleInput, readJsonInputs } from '../src/worker/inputs.js';
-import { workerLedger, workerPack } from '../src/worker/resources.js';
+import { ADD_REMOVE, clipNorm, delta, epsilon, replaceOne } from '../src/dp/types.js';
+import { loraMetadata } from '../src/pack/lora-from-embedding.js';
+import { noiseAssessment } from '../src/pack/noise-range.js';
+import { packEncoderSource } from '../src/pack/pack-encoder-source.js';
+import { releaseDatasetEmbedding, type DatasetRelease } from '../src/pack/release-embedding.js';
+import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
+import { handleInput } from '../src/worker/inputs.js';
+import { readNodeInputs } from '../src/worker/input-schema.js';
+import { publicProgress } from '../src/worker/public-progress.js';
+import { workerLedger, workerPack, workerSession } from '../src/worker/resources.js';
 import type { DatasetEmbeddingValue } from '../src/worker/socket-values.js';
+import {
+  RELEASE_SUMMARY_SCHEMA, RELEASE_SUMMARY_UI_KEY, summaryLines, type ReleaseSummary,
+} from '../web/src/extensions/dp-hyperlora/release-summary.js';
 import { EMBEDDINGS_HANDLE, type PrivateSet } from './dp-embed.js';
 
 const ID = 'DPHyperLoRA_NoisyAggregate';
 
-/** A public number, short: 4 significant digits. */
-export function fmt(x: number): string {
-  return String(Number(x.toPrecision(4)));
-}
+const INPUTS = [
+  { kind: 'SOCKET', name: 'embeddings', type: 'DP_EMBEDDINGS', tooltip: 'The private set from DP Embed (an opaque handle).' },
+  { kind: 'FLOAT', name: 'epsilon', default: 1, min: 0.01, max: 100, step: 0.01, round: 0.001, tooltip: 'Privacy loss ε of this release for every image in the set (smaller is more private, noisier).' },
+  { kind: 'FLOAT', name: 'delta', default: 0.00001, min: 1e-12, max: 0.01, step: 0.000001, round: 1e-12, tooltip: 'Privacy failure probability δ; keep it well below 1/n, e.g. 1e-5.' },
+  {
+    kind: 'COMBO', name: 'relation', options: ['add-remove', 'replace-one'], default: 'add-remove',
+    tooltip: 'Neighbouring relation: add-remove protects adding or removing one image (n stays private); replace-one protects swapping one image and needs n declared public.',
+  },
+  { kind: 'INT', name: 'n_public', default: 0, min: 0, max: 100000000, step: 1, tooltip: 'replace-one only: the number of images, which you declare public; ignored under add-remove.' },
+  { kind: 'INT', name: 'release', default: 1, min: 1, max: 1000000, step: 1, tooltip: 'Release number: the same number returns the stored release at no cost; a new number spends budget for fresh noise.' },
+] as const satisfies readonly InputSpec[];
 
-/** The node's body text: public values only (report fields are public by construction). */
-export function aggregateSummary(r: DpLoraReport): string[] {
-  const p = r.privacy;
-  const lines = [
-    `release #${r.ledger.releaseNumber} · ${p.relation} · ε = ${fmt(p.epsilon)}, δ = ${fmt(p.delta)}`,
-    p.countTreatment === 'noisy-count'
-      ? `n: private, released only as a noisy count (≈ ${p.noisyCount === undefined ? '?' : fmt(p.noisyCount)}, σ_count = ${fmt(p.sigmaCount ?? 0)})`
-      : `n = ${p.declaredN ?? '?'} (declared public, replace-one)`,
-    `σ_sum = ${fmt(p.sigmaSum)} (clip C = ${fmt(p.clipNorm)})`,
-    // ComfyUI re-sends a cached node's ui on re-queue, so the wording must stay true when shown again later.
-    r.ledger.charged
-      ? `ε charged when release #${r.ledger.releaseNumber} was made: ${fmt(r.ledger.epsilonCharged)} (re-running it is free)`
-      : `ε charged: 0 (release #${r.ledger.releaseNumber} was already made; repeats are free)`,
-    `budget left after this release (most-spent image): ε = ${fmt(r.ledger.remaining.epsilon)}`,
-  ];
-  for (const w of r.warnings) lines.push(`⚠ ${w}`);
-  return lines;
-}
-
-/**
- * The structured release summary the frontend extension shows (schema dp-hyperlora.release-summary/1, see
- * web/src/extensions/dp-hyperlora/release-summary.ts): the same public values as the text lines.
- */
-export function releaseSummary(r: DpLoraReport): Record<string, unknown> {
-  const p = r.privacy;
+/** The structured release summary (public by construction: built from a DatasetRelease and public warnings). */
+export function releaseSummary(release: DatasetRelease, warnings: readonly string[]): ReleaseSummary {
+  const { plan, receipt } = release;
+  const relation = plan.request.relation;
   return {
-    schema: 'dp-hyperlora.release-summary/1',
-    releaseNumber: r.ledger.releaseNumber,
-    relation: p.relation,
-    epsilon: p.epsilon,
-    delta: p.delta,
-    count: p.countTreatment === 'noisy-count'
-      ? { treatment: 'noisy-count', noisyCount: p.noisyCount ?? 0, sigmaCount: p.sigmaCount ?? 0 }
-      : { treatment: 'public-n', declaredN: p.declaredN ?? 0 },
-    sigmaSum: p.sigmaSum,
-    clipNorm: p.clipNorm,
-    charged: r.ledger.charged,
-    epsilonCharged: r.ledger.charged ? r.ledger.epsilonCharged : 0,
-    budgetLeftEpsilon: r.ledger.remaining.epsilon,
-    warnings: [...r.warnings],
+    schema: RELEASE_SUMMARY_SCHEMA,
+    releaseNumber: receipt.releaseNumber,
+    relation: relation.kind,
+    epsilon: plan.epsilon,
+    delta: plan.delta,
+    count: relation.kind === 'add-remove'
+      ? { treatment: 'noisy-count', noisyCount: release.noisyCount ?? 0, sigmaCount: plan.sigmaCount ?? 0 }
+      : { treatment: 'public-n', declaredN: relation.n },
+    sigmaSum: plan.sigmaSum,
+    clipNorm: plan.request.clipNorm,
+    charged: receipt.charged,
+    epsilonCharged: receipt.charged ? receipt.epsilonCharged : 0,
+    budgetLeftEpsilon: receipt.remaining.epsilon,
+    warnings: [...warnings],
   };
+}
+
+/** The node's body text: the shared formatter's lines, then the warnings (marked ⚠). */
+export function aggregateSummary(summary: ReleaseSummary): string[] {
+  return [...summaryLines(summary), ...summary.warnings.map((w) => `⚠ ${w}`)];
 }
 
 /** Noisy Aggregate. */
@@ -76,39 +79,37 @@ export const noisyAggregate: NodeDefinition = {
   displayName: 'Noisy Aggregate',
   category: NODE_CATEGORY,
   description:
-    'Makes the one differentially private release: embeds, clips and sums the private set, adds calibrated Gaussian noise '
-    + '(analytic Gaussian mechanism, CSPRNG, discrete sampler) and normalises. The ledger is charged per image before the value '
-    + 'leaves, and the release is stored: re-running with the same set, parameters and release number is free. No seed: bump '
-    + '"release" for fresh noise. Shows how n was treated, σ, the ε charged and the budget left.',
-  inputs: [
-    { kind: 'SOCKET', name: 'embeddings', type: 'DP_EMBEDDINGS', tooltip: 'The private set from DP Embed (an opaque handle).' },
-    { kind: 'FLOAT', name: 'epsilon', default: 1, min: 0.01, max: 100, step: 0.01, round: 0.001, tooltip: 'Privacy loss ε of this release for every image in the set (smaller is more private, noisier).' },
-    { kind: 'FLOAT', name: 'delta', default: 0.00001, min: 1e-12, max: 0.01, step: 0.000001, round: 1e-12, tooltip: 'Privacy failure probability δ; keep it well below 1/n, e.g. 1e-5.' },
-    {
-      kind: 'COMBO', name: 'relation', options: ['add-remove', 'replace-one'], default: 'add-remove',
-      tooltip: 'Neighbouring relation: add-remove protects adding or removing one image (n stays private); replace-one protects swapping one image and needs n declared public.',
-    },
-    { kind: 'INT', name: 'n_public', default: 0, min: 0, max: 100000000, step: 1, tooltip: 'replace-one only: the number of images, which you declare public; ignored under add-remove.' },
-    { kind: 'INT', name: 'release', default: 1, min: 1, max: 1000000, step: 1, tooltip: 'Release number: the same number returns the stored release at no cost; a new number spends budget for fresh noise.' },
-  ],
+    'Makes the one differentially private release: embeds, clips and sums the private set, adds discrete Gaussian noise '
+    + '(exact sampler on a grid, CSPRNG; calibrated and accounted in zero-concentrated DP) and normalises. The ledger is charged '
+    + 'per image before the value leaves, and the release is stored: re-running with the same set, parameters and release number is '
+    + 'free. No seed: bump "release" for fresh noise. Shows how n was treated, σ, the ε charged and the budget left; its progress bar '
+    + 'moves in the same steps for every set, so it does not reveal n.',
+  inputs: INPUTS,
   outputs: [{ name: 'DP_DATASET_EMBEDDING', type: 'DP_DATASET_EMBEDDING', tooltip: 'The DP dataset embedding (public from here on); connect it to Hypernetwork LoRA.' }],
+  readsPrivateData: true,
 
   async execute(inputs, ctx) {
-    const v = readJsonInputs(ID, inputs, {
-      epsilon: z.number(), delta: z.number(), relation: z.enum(['add-remove', 'replace-one']), n_public: z.number().int(), release: z.number().int(),
-    });
+    const v = readNodeInputs(ID, INPUTS, inputs);
     const set = ctx.handles.get(EMBEDDINGS_HANDLE, handleInput(ID, inputs, 'embeddings', EMBEDDINGS_HANDLE)) as PrivateSet;
     const pack = await workerPack(set.pack, ctx.settings);
-    const result = await makeDpLora({
-      images: set.images, pack, epsilon: v.epsilon, delta: v.delta,
-      relation: v.relation === 'add-remove' ? ADD_REMOVE : replaceOne(v.n_public),
-      releaseNumber: v.release, ledger: workerLedger(ctx.settings), signal: ctx.signal,
-      onProgress: (done, total) => ctx.progress(done, Math.max(done, total ?? done + 1)),
+    const m = pack.manifest;
+    const relation = v.relation === 'add-remove' ? ADD_REMOVE : replaceOne(v.n_public);
+    const progress = publicProgress((value, max) => ctx.progress(value, max));
+    const source = packEncoderSource({
+      pack, images: set.images, encoder: await workerSession(pack, m.encoder.file), clipNorm: clipNorm(m.dp.clipNorm),
+      local: { onProgress: (done, total) => progress.embedded(done, total) },
     });
-    const value: DatasetEmbeddingValue = { embedding: Array.from(result.embedding), metadata: result.metadata };
+    const release = await releaseDatasetEmbedding(source, {
+      epsilon: epsilon(v.epsilon), delta: delta(v.delta), relation, releaseNumber: v.release, ledger: workerLedger(ctx.settings),
+      signal: ctx.signal, onPhase: (phase) => (phase === 'embedded' ? progress.streamEnded() : progress.released()),
+    });
+    const n = release.noisyCount ?? (relation.kind === 'replace-one' ? relation.n : undefined);
+    const warning = noiseAssessment(release.plan, m.dp.trainedNoise, n).warning;
+    const summary = releaseSummary(release, warning === undefined ? [] : [warning]);
+    const value: DatasetEmbeddingValue = { embedding: [...release.embedding], metadata: loraMetadata(pack, release.plan, v.release) };
     return {
       outputs: { DP_DATASET_EMBEDDING: { kind: 'json', value } },
-      ui: { text: aggregateSummary(result.report), dp_release: [releaseSummary(result.report)] },
+      ui: { text: aggregateSummary(summary), [RELEASE_SUMMARY_UI_KEY]: [summary] },
     };
   },
 };

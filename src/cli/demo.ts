@@ -17,11 +17,11 @@ import { checkOutputPath, writeFileAtomic } from '../pack/atomic-write.js';
 import { bundledExampleSetDir, bundledReferencePackDir } from '../pack/bundled.js';
 import { evaluateLora, requireSampler } from '../pack/evaluate.js';
 import { loadPack } from '../pack/manifest.js';
-import { makeDpLora, type DpLoraReport } from '../pack/personalise.js';
+import { makeDpLora, type PublicReport } from '../pack/personalise.js';
 import { sampleGridPng } from '../pack/sample-grid.js';
 import { SessionFactory } from '../pack/sessions.js';
 import type { RegisterCommand } from './commands.js';
-import { localDisplay } from './local-display.js';
+import { LOCAL_PREFIX, localDisplay } from './local-display.js';
 import { emit } from './output.js';
 import { addPrivacyOptions, describeOptionIssues, resolvePrivacyOptions } from './privacy-options.js';
 
@@ -42,18 +42,21 @@ export function exampleFolders(root: string): { images: string; reference: strin
   return { images, reference };
 }
 
-/** What demo prints with --json and writes as report.json. */
+/**
+ * What demo prints with --json and writes as report.json: public values only. The personalisation's local part
+ * (exact n, counts, timings) and the number of reference images are shown on stderr, marked local only.
+ */
 export interface DemoReport {
   readonly notice: string;
   readonly outputs: { readonly lora: string; readonly samples: string; readonly report: string };
-  readonly personalisation: DpLoraReport;
+  readonly personalisation: PublicReport;
   readonly evaluation: {
     readonly samplesPerSide: number;
     readonly steps: number;
+    /** Sampling time of the public model (does not depend on the private set). */
     readonly samplingMs: number;
     /** FID (and class KL) against the reference images; absent, with `note`, when the pack has no features.onnx. */
     readonly fid?: {
-      readonly referenceImages: number;
       readonly base: number;
       readonly lora: number;
       /** lora / base: below 1 means the DP LoRA moved samples towards the private mixture. */
@@ -63,7 +66,6 @@ export interface DemoReport {
     };
     readonly note?: string;
   };
-  readonly totalMs: number;
 }
 
 function human(r: DemoReport): string {
@@ -71,11 +73,11 @@ function human(r: DemoReport): string {
   const p = r.personalisation;
   return [
     `wrote ${r.outputs.lora}, ${r.outputs.samples} (left: base model, right: with the DP LoRA) and ${r.outputs.report}`,
-    `DP LoRA at (ε=${p.privacy.epsilon.toPrecision(4)}, δ=${p.privacy.delta}) under ${p.privacy.relation}; demo ledger ${p.ledger.path} ` +
+    `DP LoRA at (ε=${p.privacy.epsilon.toPrecision(4)}, δ=${p.privacy.delta}) under ${p.privacy.relation}; demo ledger ` +
       `(${p.ledger.charged ? 'charged' : 'repeat of a stored release: nothing charged'})`,
-    e === undefined ? (r.evaluation.note ?? '') : `FID against the reference images (${e.referenceImages}): base ${e.base.toFixed(2)}, with DP LoRA ${e.lora.toFixed(2)} (ratio ${e.ratio.toFixed(3)})` +
+    e === undefined ? (r.evaluation.note ?? '') : `FID against the reference images: base ${e.base.toFixed(2)}, with DP LoRA ${e.lora.toFixed(2)} (ratio ${e.ratio.toFixed(3)})` +
       (e.classKlBase !== undefined && e.classKlLora !== undefined ? `; class KL base ${e.classKlBase.toFixed(3)}, with LoRA ${e.classKlLora.toFixed(3)}` : ''),
-    `${(r.totalMs / 1000).toFixed(1)} s on ${p.provider.used}`,
+    `on ${p.provider.used}`,
   ].join('\n');
 }
 
@@ -92,7 +94,6 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
     .option('--force', 'replace existing outputs in --out')
     .option('--json', 'print the report as one JSON object on stdout')
     .action(async (raw: Record<string, unknown>) => {
-      const t0 = performance.now();
       const privacy = resolvePrivacyOptions(raw);
       const parsed = demoOptionsSchema.safeParse(raw);
       if (!parsed.success) throw new DpHyperLoraError('INVALID_ARGUMENT', `${describeOptionIssues(parsed.error)}.`);
@@ -113,10 +114,10 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
       try {
         const made = await makeDpLora({
           images: { kind: 'folder', dir: images }, pack, epsilon: privacy.epsilon, delta: privacy.delta, relation: privacy.relation,
-          releaseNumber: privacy.releaseNumber, ledger, provider: privacy.provider, onListing: display.onListing,
-          onUnreadableFile: display.onUnreadableFile, onProgress: display.onProgress, onWarning: display.onWarning,
+          releaseNumber: privacy.releaseNumber, ledger, provider: privacy.provider, local: display, onWarning: display.onWarning,
         });
         display.stop();
+        display.showLocal(made.report.local);
         const ev = await evaluateLora({
           pack, sessions: new SessionFactory(privacy.provider), factors: made.factors, referenceDir: reference, samples: o.samples,
           ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: 0,
@@ -125,19 +126,19 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
         const report: DemoReport = {
           notice: 'The demo personalises on the bundled example images (public Fashion-MNIST test images from one class mixture, standing in for a private set) and charges a ledger of its own. FID reads the reference images directly, which is fine here because they are public.',
           outputs: paths,
-          personalisation: made.report,
+          personalisation: made.report.public,
           evaluation: {
             samplesPerSide: ev.samples, steps: ev.steps, samplingMs: ev.samplingMs,
             ...(ev.scores !== undefined ? {
               fid: {
-                referenceImages: ev.scores.referenceCount, base: ev.scores.base.fid, lora: ev.scores.lora.fid, ratio: ev.scores.lora.fid / ev.scores.base.fid,
+                base: ev.scores.base.fid, lora: ev.scores.lora.fid, ratio: ev.scores.lora.fid / ev.scores.base.fid,
                 ...(ev.scores.base.classKl !== undefined ? { classKlBase: ev.scores.base.classKl } : {}),
                 ...(ev.scores.lora.classKl !== undefined ? { classKlLora: ev.scores.lora.classKl } : {}),
               },
             } : { note: `FID not computed: pack ${pack.manifest.id}@${pack.manifest.version} has no features.onnx.` }),
           },
-          totalMs: performance.now() - t0,
         };
+        if (ev.scores !== undefined) process.stderr.write(`${LOCAL_PREFIX}FID used ${ev.scores.referenceCount} reference image(s)\n`);
         await writeFileAtomic(paths.lora, made.lora, o.force);
         await writeFileAtomic(paths.samples, grid, o.force);
         await writeFileAtomic(paths.report, `${JSON.stringify(report, null, 2)}\n`, o.force);

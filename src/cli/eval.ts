@@ -17,7 +17,7 @@ import { defaultLedgerPath, openLedger } from '../dp/ledger.js';
 import { bundledReferencePackDir } from '../pack/bundled.js';
 import { evaluateLora, requireSampler, type SetScores } from '../pack/evaluate.js';
 import { loadPack } from '../pack/manifest.js';
-import { makeDpLora, type DpLoraReport } from '../pack/personalise.js';
+import { makeDpLora, type PublicReport } from '../pack/personalise.js';
 import { SessionFactory } from '../pack/sessions.js';
 import type { RegisterCommand } from './commands.js';
 import { localDisplay } from './local-display.js';
@@ -43,7 +43,8 @@ const evalOptionsSchema = z.object({
 export interface EvalOutput {
   readonly notice: string;
   readonly ledgerCharged: 'real ledger' | 'throwaway ledger (nothing spent)';
-  readonly personalisation: DpLoraReport;
+  /** The personalisation report's public part (its local part is shown on stderr). */
+  readonly personalisation: PublicReport;
   readonly referenceImages: number;
   readonly samples: number;
   readonly steps: number;
@@ -95,9 +96,10 @@ export const registerEval: RegisterCommand = (program: Command, setStatus) => {
         const made = await makeDpLora({
           images: { kind: 'folder', dir: o.images, onUnreadable: o.onUnreadable }, pack, epsilon: privacy.epsilon, delta: privacy.delta,
           relation: privacy.relation, releaseNumber: privacy.releaseNumber, ledger, provider: privacy.provider,
-          onListing: display.onListing, onUnreadableFile: display.onUnreadableFile, onProgress: display.onProgress, onWarning: display.onWarning,
+          local: display, onWarning: display.onWarning,
         });
         display.stop();
+        display.showLocal(made.report.local);
         const ev = await evaluateLora({
           pack, sessions: new SessionFactory(privacy.provider), factors: made.factors, referenceDir: o.reference, samples: o.samples,
           ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: o.seed,
@@ -105,7 +107,7 @@ export const registerEval: RegisterCommand = (program: Command, setStatus) => {
         const scores = ev.scores as NonNullable<typeof ev.scores>;
         const out: EvalOutput = {
           notice: NOT_PRIVATE_NOTICE, ledgerCharged: o.chargeLedger ? 'real ledger' : 'throwaway ledger (nothing spent)',
-          personalisation: made.report, referenceImages: scores.referenceCount, samples: ev.samples, steps: ev.steps, seed: ev.seed,
+          personalisation: made.report.public, referenceImages: scores.referenceCount, samples: ev.samples, steps: ev.steps, seed: ev.seed,
           base: scores.base, lora: scores.lora, ...(scores.referenceClassHistogram !== undefined ? { referenceClassHistogram: scores.referenceClassHistogram } : {}),
         };
         emit(o.json, out, human);

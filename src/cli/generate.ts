@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DpHyperLoraError } from '../errors.js';
 import { defaultLedgerPath, openLedger } from '../dp/ledger.js';
 import { checkOutputPath, writeFileAtomic } from '../pack/atomic-write.js';
-import { makeDpLora, type DpLoraReport } from '../pack/personalise.js';
+import { makeDpLora, type PublicReport } from '../pack/personalise.js';
 import type { RegisterCommand } from './commands.js';
 import { localDisplay } from './local-display.js';
 import { emit } from './output.js';
@@ -29,11 +29,11 @@ export function defaultReportPath(out: string): string {
   return out.replace(/\.safetensors$/, '.report.json');
 }
 
-/** The --json / report object of generate. */
+/** The --json / report-file object of generate: the report's PUBLIC part only (the local part goes to stderr). */
 export interface GenerateOutput {
   readonly lora: string;
   readonly report: string;
-  readonly result: DpLoraReport;
+  readonly result: PublicReport;
 }
 
 function human(o: GenerateOutput): string {
@@ -43,11 +43,10 @@ function human(o: GenerateOutput): string {
     `wrote ${o.lora} (${r.pack.layout} LoRA from pack ${r.pack.id}@${r.pack.version}) and ${o.report}`,
     `privacy: (ε=${p.epsilon.toPrecision(4)}, δ=${p.delta}) under ${p.relation}${p.declaredN !== undefined ? ` (declared n=${p.declaredN})` : ''}; C=${p.clipNorm}, σ_sum=${p.sigmaSum.toPrecision(4)}` +
       `${p.sigmaCount !== undefined ? `, σ_count=${p.sigmaCount.toPrecision(4)}, noisy count ${p.noisyCount?.toFixed(1) ?? '?'}` : ''}`,
-    `ledger ${r.ledger.path}: release #${r.ledger.releaseNumber} (id ${r.ledger.releaseId}) ${r.ledger.charged ? `charged ε=${r.ledger.epsilonCharged.toPrecision(4)}` : 'already made: reused, nothing charged'}; ` +
+    `ledger: release #${r.ledger.releaseNumber} (id ${r.ledger.releaseId}) ${r.ledger.charged ? `charged ε=${r.ledger.epsilonCharged.toPrecision(4)}` : 'already made: reused, nothing charged'}; ` +
       `remaining for the most-spent image: ε=${r.ledger.remaining.epsilon.toPrecision(4)} at δ=${r.ledger.remaining.delta}`,
-    `provider: ${r.provider.used}${r.provider.note !== undefined ? ` (${r.provider.note})` : ''}; total ${(r.timings.totalMs / 1000).toFixed(2)} s`,
+    `provider: ${r.provider.used}${r.provider.note !== undefined ? ` (${r.provider.note})` : ''}`,
   ];
-  if (r.files.unreadable > 0) lines.push(`not used: ${r.files.unreadable} unreadable file(s)`);
   return lines.join('\n');
 }
 
@@ -78,11 +77,11 @@ export const registerGenerate: RegisterCommand = (program: Command, setStatus) =
         const result = await makeDpLora({
           images: { kind: 'folder', dir: f.images, onUnreadable: f.onUnreadable }, pack: f.pack,
           epsilon: privacy.epsilon, delta: privacy.delta, relation: privacy.relation, releaseNumber: privacy.releaseNumber,
-          ledger, provider: privacy.provider, onListing: display.onListing, onUnreadableFile: display.onUnreadableFile,
-          onProgress: display.onProgress, onWarning: display.onWarning,
+          ledger, provider: privacy.provider, local: display, onWarning: display.onWarning,
         });
         display.stop();
-        const out: GenerateOutput = { lora: f.out, report: reportPath, result: result.report };
+        display.showLocal(result.report.local);
+        const out: GenerateOutput = { lora: f.out, report: reportPath, result: result.report.public };
         await writeFileAtomic(f.out, result.lora, f.force);
         await writeFileAtomic(reportPath, `${JSON.stringify(out, null, 2)}\n`, f.force);
         emit(f.json, out, human);

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DpHyperLoraError } from '../errors.js';
-import { ADD_REMOVE, replaceOne, type NeighbouringRelation } from '../dp/types.js';
+import { ADD_REMOVE, delta as makeDelta, epsilon as makeEpsilon, replaceOne, type Delta, type Epsilon, type NeighbouringRelation } from '../dp/types.js';
 
 const numberFromString = (what: string) => z.string().trim().min(1, `${what} is empty`)
   .transform((s, ctx) => {
@@ -37,8 +37,9 @@ export const rawPrivacyOptionsSchema = z.object({
 
 /** Resolved privacy options. */
 export interface PrivacyOptions {
-  readonly epsilon: number;
-  readonly delta: number;
+  /** Branded here, at the CLI edge. */
+  readonly epsilon: Epsilon;
+  readonly delta: Delta;
   readonly relation: NeighbouringRelation;
   readonly releaseNumber: number;
   readonly ledgerPath?: string;
@@ -72,7 +73,7 @@ export function resolvePrivacyOptions(raw: Record<string, unknown>): PrivacyOpti
   if (!parsed.success) throw new DpHyperLoraError('INVALID_ARGUMENT', `${describeOptionIssues(parsed.error)}.`);
   const o = parsed.data;
   return {
-    epsilon: o.epsilon, delta: o.delta,
+    epsilon: makeEpsilon(o.epsilon), delta: makeDelta(o.delta),
     relation: o.relation === 'add-remove' ? ADD_REMOVE : replaceOne(o.n as number),
     releaseNumber: o.release, provider: o.provider, ...(o.ledger !== undefined ? { ledgerPath: o.ledger } : {}),
   };

@@ -17,8 +17,8 @@ export interface ImageTask {
   readonly label: string;
 }
 
-/** Where embedding rows go: `rows` holds `count` rows of `dim` floats (valid only during the call). */
-export type EmbeddingSink = (rows: Float32Array, count: number, dim: number) => void;
+/** Where embedding rows go: `rows` holds one row of `dim` floats per id, in order (valid only during the call). */
+export type EmbeddingSink<Id> = (ids: readonly Id[], rows: Float32Array) => void;
 
 /** Options of {@link embedStream}. */
 export interface EmbedStreamOptions<Id> {
@@ -31,12 +31,12 @@ export interface EmbedStreamOptions<Id> {
   readonly maxBatch: number;
   /** Computes the ledger identity of a decoded image (before resizing). */
   identify(img: DecodedImage): Id;
-  readonly sink: EmbeddingSink;
+  readonly sink: EmbeddingSink<Id>;
   /** 'skip': count and report through onUnreadable; 'fail': throw IMAGE_UNREADABLE (no budget spent yet). */
   readonly onUnreadable: 'skip' | 'fail';
   /** Called with the private label of each file that failed to decode (for the local terminal only). */
   readonly onUnreadableFile?: (label: string, reason: string) => void;
-  /** Called after each batch with the number of images done so far (local progress display). */
+  /** Called after each batch with the number of images done so far (PRIVATE: the local progress display only). */
   readonly onProgress?: (done: number) => void;
   /**
    * Images in flight (read, decoded, preprocessed) ahead of the encoder; default 16. Large images additionally
@@ -98,7 +98,7 @@ async function runBatch<Id>(o: EmbedStreamOptions<Id>, batch: Prepared<Id>[], si
     throw new DpHyperLoraError('PACK_INCOMPATIBLE',
       `the pack's encoder output "${o.outputName}" has shape [${emb?.dims.join(', ') ?? 'missing'}], expected [${batch.length}, ${o.embeddingDim}] (manifest embeddingDim).`);
   }
-  o.sink(emb.data as Float32Array, batch.length, o.embeddingDim);
+  o.sink(batch.map((p) => p.id), (emb.data as Float32Array).subarray(0, batch.length * o.embeddingDim));
   return ms;
 }
 

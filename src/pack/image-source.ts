@@ -32,7 +32,7 @@ export interface ResolvedInput {
   /** Present for folders: the full listing (names for the local terminal only). */
   readonly listing?: FolderListing;
   readonly counts: FolderCounts;
-  /** How many tasks will come (folders only; the worker's input size is known to it). */
+  /** How many tasks will come (PRIVATE; folders and in-memory arrays), for the local progress display. */
   readonly expected?: number;
 }
 
@@ -70,7 +70,8 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
  */
 export async function resolveImageInput(input: ImageInput, signal?: AbortSignal, onListing?: (l: FolderListing) => void): Promise<ResolvedInput> {
   if (input.kind === 'decoded') {
-    return { tasks: decodedTasks(input.images, signal), onUnreadable: 'fail', counts: { otherFiles: 0, hiddenFiles: 0, subfolders: 0 } };
+    const expected = Array.isArray(input.images) ? { expected: input.images.length } : {};
+    return { tasks: decodedTasks(input.images, signal), onUnreadable: 'fail', counts: { otherFiles: 0, hiddenFiles: 0, subfolders: 0 }, ...expected };
   }
   const onUnreadable = input.onUnreadable ?? 'fail';
   const listing = await listImageFolder(input.dir);

@@ -140,7 +140,10 @@ export interface HostSpec {
 export interface NodeContext {
   /** Aborted when ComfyUI interrupts the prompt or the bridge goes away. */
   readonly signal: AbortSignal;
-  /** Reports progress (drives ComfyUI's progress bar on the node). */
+  /**
+   * Reports progress (drives ComfyUI's progress bar on the node, broadcast on /ws as {value, max}): PUBLIC, so
+   * a node that reads private data passes only set-independent steps (src/worker/public-progress.ts).
+   */
   progress(value: number, max: number): void;
   /** Where this worker keeps opaque handles (embeddings never leave the worker). */
   readonly handles: HandleStoreLike;
@@ -174,6 +177,12 @@ export interface NodeDefinition {
   /** True for sink nodes (ComfyUI only runs graphs that end in one). */
   readonly outputNode?: boolean;
   readonly host?: HostSpec;
+  /**
+   * True for nodes that read the private set (its size, its pixels): the host then withholds everything about
+   * the call that could be a function of the set, such as its compute time, from the bridge and the logs, and
+   * the node must report progress only through src/worker/public-progress.ts.
+   */
+  readonly readsPrivateData?: boolean;
   /** Runs the node in the worker. `inputs` are decoded values keyed by input name. */
   execute(inputs: Readonly<Record<string, DecodedValue>>, ctx: NodeContext): Promise<NodeResult>;
 }

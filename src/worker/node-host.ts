@@ -99,8 +99,10 @@ export class NodeHost {
       for (const [name, value] of Object.entries(result.outputs)) outputs[name] = encodeWireValue(value, sink);
       const files = result.files?.map((f) => encodeWireFile(f, sink));
       for (const frame of sink.frames) transport.sendBinary(frame);
-      transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: Object.fromEntries(Object.entries(result.ui).map(([k, v]) => [k, [...v]])) } : {}), ...(files ? { files } : {}), computeMs });
-      log.debug(`${message.node} finished in ${computeMs.toFixed(1)} ms; result encoded and queued ${(performance.now() - started - computeMs).toFixed(1)} ms later`);
+      // A node that reads the private set takes time that grows with n: its compute time stays in this process.
+      const timing = node.readsPrivateData === true ? {} : { computeMs };
+      transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: Object.fromEntries(Object.entries(result.ui).map(([k, v]) => [k, [...v]])) } : {}), ...(files ? { files } : {}), ...timing });
+      if (node.readsPrivateData !== true) log.debug(`${message.node} finished in ${computeMs.toFixed(1)} ms; result encoded and queued ${(performance.now() - started - computeMs).toFixed(1)} ms later`);
     } catch (e) {
       transport.sendText(errorMessage(id, message.node, e));
     } finally {

@@ -56,7 +56,8 @@ export function buildNodeManifest(nodes: readonly NodeDefinition[]): NodeManifes
     protocol: PROTOCOL_VERSION,
     version: VERSION,
     nodes: nodes.map((n) => {
-      const { execute: _execute, ...data } = n;
+      // readsPrivateData tells this worker's host what to withhold; the bridge has no use for it.
+      const { execute: _execute, readsPrivateData: _private, ...data } = n;
       return data;
     }),
   };

@@ -36,13 +36,14 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
   assert.match(r.stderr, new RegExp(`the demo uses its own ledger, ${join(out, 'ledger.sqlite').replace(/[.]/g, '\\.')}, not your real one`));
   const report = JSON.parse(r.stdout) as {
     outputs: Record<string, string>;
-    personalisation: { privacy: { epsilonRequested: number; relation: string }; ledger: { path: string; charged: boolean }; pack: { id: string } };
+    personalisation: { privacy: { epsilonRequested: number; relation: string }; ledger: { charged: boolean }; pack: { id: string } };
     evaluation: { samplesPerSide: number; steps: number; fid?: { base: number; lora: number; ratio: number }; note?: string };
   };
   assert.deepEqual(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')), report);
   assert.equal(report.personalisation.privacy.epsilonRequested, 1);
   assert.equal(report.personalisation.privacy.relation, 'add-remove');
-  assert.equal(report.personalisation.ledger.path, join(out, 'ledger.sqlite'));
+  assert.ok(!('path' in report.personalisation.ledger) && !('timings' in report.personalisation), 'paths and timings are local only');
+  assert.match(r.stderr, new RegExp(`^dp-hyperlora \\[local only, do not share\\]: \\d+ image\\(s\\) used; ledger ${join(out, 'ledger.sqlite').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   assert.equal(report.personalisation.ledger.charged, true);
   assert.equal(report.personalisation.pack.id, 'reference-fmnist');
   assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps], [8, 4]);

@@ -46,10 +46,22 @@ interface Report {
     privacy: Record<string, unknown> & { epsilon: number; sigmaSum: number; noise: { smallestFittingN: number } };
     ledger: { charged: boolean; epsilonCharged: number; remaining: { epsilon: number }; releaseId: number };
     provider: { requested: string; used: string };
-    timings: Record<string, number>;
-    files: Record<string, number>;
     warnings: string[];
   };
+}
+
+/** Every number and every number inside a string, anywhere in a JSON value. */
+function numbersIn(value: unknown, out: number[] = []): number[] {
+  if (typeof value === 'number') out.push(value);
+  else if (typeof value === 'string') for (const m of value.matchAll(/\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi)) out.push(Number(m[0]));
+  else if (Array.isArray(value)) for (const v of value) numbersIn(v, out);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) numbersIn(v, out);
+  return out;
+}
+
+/** The stderr lines that are not marked local only (they must be as public as the JSON). */
+function publicStderr(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l !== '' && !l.startsWith('dp-hyperlora [local only, do not share]: '));
 }
 
 test('generate writes a LoRA that parses, with DP metadata, and a report with the public facts only', async () => {
@@ -68,7 +80,10 @@ test('generate writes a LoRA that parses, with DP metadata, and a report with th
   assert.equal(report.result.ledger.charged, true);
   assert.ok(Math.abs(report.result.ledger.epsilonCharged - p.epsilon) < 1e-9);
   assert.deepEqual([report.result.provider.requested, report.result.provider.used], ['auto', 'cpu']);
-  for (const k of ['embedMs', 'encoderMs', 'releaseMs', 'hypernetMs', 'assembleMs', 'totalMs']) assert.ok((report.result.timings[k] ?? -1) >= 0, k);
+  // Timings and exact counts are the report's LOCAL part: on stderr, marked, never in the JSON.
+  assert.ok(!('timings' in report.result) && !('files' in report.result) && !('path' in report.result.ledger));
+  assert.match(r.stderr, /^dp-hyperlora \[local only, do not share\]: 40 image\(s\) used; ledger /m);
+  assert.match(r.stderr, /^dp-hyperlora \[local only, do not share\]: embedding \d+\.\d+ s .*; total \d+\.\d+ s$/m);
   const onDisk = JSON.parse(await readFile(join(work, 'a.report.json'), 'utf8')) as Report;
   assert.deepEqual(onDisk, report);
   const bytes = await readFile(out);
@@ -83,6 +98,10 @@ test('generate writes a LoRA that parses, with DP metadata, and a report with th
   for (const name of imageNames) assert.ok(!text.includes(name));
   assert.ok(!text.includes('alice-secret'));
   assert.ok(!('n' in p) && !('declaredN' in p));
+  // ...nor the VALUE of any field, string or public stderr line, in the report or in the LoRA's metadata.
+  const values = numbersIn([report, st.metadata ?? {}, publicStderr(r.stderr)]);
+  assert.ok(values.length > 10, 'the scan saw the report\'s numbers');
+  assert.ok(!values.includes(40), `the exact n = 40 appears among the public values: ${JSON.stringify(values)}`);
 });
 
 test('a rerun of the same release charges nothing and gives the same LoRA; a bumped --release charges again', async () => {
@@ -159,7 +178,9 @@ test('an empty folder, a folder without images, and a wrong pack are refused wit
   assert.equal(r.status, 2);
   const e2 = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
   assert.equal(e2.code, 'IMAGES_EMPTY');
-  assert.match(e2.message, /^the image folder holds no readable images \(1 file\(s\) could not be decoded\)/);
+  // No count of unreadable files in the error (errors reach ComfyUI): the names and counts are local only.
+  assert.match(e2.message, /^the private set holds no readable images; /);
+  assert.ok(!/\d/.test(e2.message), e2.message);
 
   r = cli(['generate', '--images', images, '--out', join(work, 'e.safetensors'), ...base.map((a) => (a === pack.dir ? images : a))]);
   assert.equal(r.status, 5);
@@ -176,7 +197,8 @@ test('skipping an unreadable file still makes the LoRA and counts (not names) th
     '--out', out, '--on-unreadable', 'skip', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const rep = JSON.parse(r.stdout) as Report;
-  assert.equal(rep.result.files.unreadable, 1);
+  assert.ok(!('files' in rep.result), 'counts of files not used are local only');
+  assert.match(r.stderr, /^dp-hyperlora \[local only, do not share\]: not used: 1 unreadable$/m);
   assert.ok(!r.stdout.includes('carol-secret'));
   assert.match(r.stderr, /carol-secret-broken\.png/);
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, readdir, mkdir, link } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADD_REMOVE } from '../../src/dp/index.js';
+import { ADD_REMOVE, delta, epsilon } from '../../src/dp/index.js';
 import { openLedger } from '../../src/dp/ledger.js';
 import { makeDpLora } from '../../src/pack/personalise.js';
 import { writeTestImages, writeTestPack, type TestPack } from '../helpers/test-packs.js';
@@ -33,7 +33,7 @@ async function peakRssDuring(dir: string, ledgerName: string): Promise<{ peakMb:
   const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss() / 2 ** 20); }, 20);
   const ledger = openLedger(join(work, ledgerName));
   try {
-    await makeDpLora({ pack: pack.dir, images: { kind: 'folder', dir }, epsilon: 1, delta: 1e-5, relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu' });
+    await makeDpLora({ pack: pack.dir, images: { kind: 'folder', dir }, epsilon: epsilon(1), delta: delta(1e-5), relation: ADD_REMOVE, releaseNumber: 1, ledger, provider: 'cpu' });
   } finally {
     clearInterval(timer);
     ledger.close();

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { aggregateSummary } from '../../nodes/noisy-aggregate.js';
-import type { DpLoraReport } from '../../src/pack/personalise.js';
 import {
   RELEASE_SUMMARY_SCHEMA, formatNumber, summaryText, summaryView, textLines, validateReleaseSummary, type ReleaseSummary,
 } from '../../web/src/extensions/dp-hyperlora/release-summary.js';
@@ -35,17 +34,17 @@ test('plain ui.text: lines shown verbatim, warnings first and marked', () => {
 });
 
 test('the worker\'s own summary lines (nodes/noisy-aggregate.ts) are shown unchanged, repeat included', () => {
-  const report = {
-    privacy: { epsilon: 2, delta: 1e-6, relation: 'replace-one', countTreatment: 'public-n', declaredN: 40, sigmaSum: 4.298, clipNorm: 1 },
-    ledger: { releaseNumber: 3, charged: false, epsilonCharged: 0, remaining: { epsilon: 6.5 } },
-    warnings: [],
-  } as unknown as DpLoraReport; // only the fields aggregateSummary reads
-  const lines = aggregateSummary(report);
+  const s: ReleaseSummary = {
+    schema: RELEASE_SUMMARY_SCHEMA, releaseNumber: 3, relation: 'replace-one', epsilon: 2, delta: 1e-6,
+    count: { treatment: 'public-n', declaredN: 40 }, sigmaSum: 4.298, clipNorm: 1,
+    charged: false, epsilonCharged: 0, budgetLeftEpsilon: 6.5, warnings: [],
+  };
+  const lines = aggregateSummary(s);
   const view = summaryView({ text: lines });
   assert.equal(view.warningCount, 0);
   assert.equal(summaryText(view), [
     'release #3 · replace-one · ε = 2, δ = 0.000001',
-    'n = 40 (declared public, replace-one)',
+    'n = 40 (declared public)',
     'σ_sum = 4.298 (clip C = 1)',
     'ε charged: 0 (release #3 was already made; repeats are free)',
     'budget left after this release (most-spent image): ε = 6.5',
