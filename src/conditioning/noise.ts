@@ -9,12 +9,12 @@
  * uses public constants only and is post-processing (Dwork & Roth 2014, Prop. 2.1): it costs no privacy.
  */
 import { DpHyperLoraError } from '../errors.js';
-import type { NeighbouringRelation } from '../dp/types.js';
-import { planRelease, type ReleasePlan } from '../pack/dp-release.js';
+import { planRelease, type ReleasePlan } from '../dp/release.js';
+import { clipNorm, delta, epsilon, type NeighbouringRelation } from '../dp/types.js';
 
 /** Plans a conditioning release: dimension k, clip norm C of the pack, the user's (ε, δ) and relation. */
 export function planConditioningRelease(o: { epsilon: number; delta: number; relation: NeighbouringRelation; k: number; clipNorm: number }): ReleasePlan {
-  return planRelease({ epsilon: o.epsilon, delta: o.delta, relation: o.relation, clipNorm: o.clipNorm, dim: o.k });
+  return planRelease({ epsilon: epsilon(o.epsilon), delta: delta(o.delta), relation: o.relation, clipNorm: clipNorm(o.clipNorm), dim: o.k });
 }
 
 /**

@@ -5,8 +5,9 @@
  * happens in src/dp's ClippedSum as they are summed, right before the one release. Nothing here leaves the worker.
  */
 import type { ImageId } from '../dp/identity.js';
-import { clipNorm as makeClipNorm, type ClipNorm } from '../dp/types.js';
+import { clipNorm as makeClipNorm } from '../dp/types.js';
 import { DpHyperLoraError } from '../errors.js';
+import type { PrivateEmbeddingSource } from '../pack/private-source.js';
 import type { Tensor } from '../worker/values.js';
 import { projectRows } from './basis.js';
 import type { ClipVisionEmbeds } from './clip-vision-value.js';
@@ -58,10 +59,7 @@ const BATCH = 256;
  * ledger identity from its pixels (made by the release's `identify`, so the same picture has the same id
  * whichever route it came through). Clipping, dedup, the sum and the noise are the release's, never this code's.
  */
-export function projectedSource(set: ProjectedPrivateSet): {
-  readonly dim: number; readonly clipNorm: ClipNorm; readonly embedder: Readonly<Record<string, string | number>>;
-  stream(identify: (pixels: Uint8Array, width: number, height: number, channels: number) => ImageId, sink: (b: { ids: readonly ImageId[]; rows: Float32Array }) => void, signal?: AbortSignal): Promise<void>;
-} {
+export function projectedSource(set: ProjectedPrivateSet): PrivateEmbeddingSource {
   const { k } = set.pack.manifest.basis;
   const [, height = 0, width = 0] = set.images.shape;
   const size = height * width * 3;
