@@ -5,25 +5,16 @@
  * Revision, and EMBEDS (positive, and zeros as negative) for IPAdapterEmbeds of ComfyUI_IPAdapter_plus. Everything
  * here is post-processing of a DP output with public constants: it costs no privacy and shows only public values.
  */
-import { z } from 'zod';
+import { DpHyperLoraError } from '../src/errors.js';
 import { conditioningFromRelease } from '../src/conditioning/conditioning-output.js';
+import { CONDITIONING_RELEASE_SCHEMA } from '../src/conditioning/release-metadata.js';
 import { clipVisionOutput, embedsOutput } from '../src/conditioning/clip-vision-value.js';
 import { workerConditioningPack } from '../src/worker/conditioning-pack.js';
 import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
 import { readJsonInputs } from '../src/worker/inputs.js';
-import { choiceValueSchema } from '../src/worker/socket-values.js';
+import { choiceValueSchema, datasetEmbeddingSchema } from '../src/worker/socket-values.js';
 
 const ID = 'DPHyperLoRA_Conditioning';
-
-/** The public fields of DP_DATASET_EMBEDDING this node reads (the rest of the value is ignored). */
-const releasedSchema = z.object({
-  embedding: z.array(z.number().finite()).min(1),
-  metadata: z.object({
-    epsilon: z.number().positive(), delta: z.number().gt(0).lt(1), relation: z.enum(['add-remove', 'replace-one']), clipNorm: z.number().positive(),
-  }),
-  /** The noisy count (add-remove) or declared n (replace-one), when the release carries it (public). */
-  publicCount: z.number().positive().optional(),
-});
 
 /** DP Conditioning. */
 export const dpConditioning: NodeDefinition = {
@@ -46,12 +37,19 @@ export const dpConditioning: NodeDefinition = {
   ],
 
   async execute(inputs, ctx) {
-    const v = readJsonInputs(ID, inputs, { pack: choiceValueSchema, dp_embedding: releasedSchema });
+    const v = readJsonInputs(ID, inputs, { pack: choiceValueSchema, dp_embedding: datasetEmbeddingSchema });
     const pack = await workerConditioningPack(v.pack, ctx.settings);
     const md = v.dp_embedding.metadata;
+    if (md.schema !== CONDITIONING_RELEASE_SCHEMA) {
+      throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+        `${ID}: this DP dataset embedding was released for the hypernetwork pack ${md.packId}; DP Conditioning needs the output of a Noisy Aggregate fed by DP Embed (CLIP Vision). Connect Hypernetwork LoRA here instead.`);
+    }
+    if (md.conditioningPack !== pack.manifest.id || md.basisSha256 !== pack.manifest.basis.sha256) {
+      throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+        `${ID}: the release was made with conditioning pack ${JSON.stringify(md.conditioningPack)} (basis ${md.basisSha256.slice(0, 12)}…) but this node has ${JSON.stringify(pack.manifest.id)} (basis ${pack.manifest.basis.sha256.slice(0, 12)}…); choose the same pack in DP Embed (CLIP Vision) and here.`);
+    }
     const out = conditioningFromRelease(pack, {
-      embedding: v.dp_embedding.embedding, epsilon: md.epsilon, delta: md.delta, relation: md.relation, clipNorm: md.clipNorm,
-      publicCount: v.dp_embedding.publicCount,
+      embedding: v.dp_embedding.embedding, epsilon: md.epsilon, delta: md.delta, relation: md.relation, clipNorm: md.clipNorm, publicCount: md.publicCount,
     });
     const lines = [...out.lines, ...(out.warning === undefined ? [] : [`⚠ ${out.warning}`])];
     return {

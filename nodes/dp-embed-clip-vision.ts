@@ -7,7 +7,7 @@
  */
 import { DpHyperLoraError } from '../src/errors.js';
 import { clipVisionEmbeds } from '../src/conditioning/clip-vision-value.js';
-import { projectPrivateSet } from '../src/conditioning/private-set.js';
+import { conditioningPrivateSet, projectPrivateSet } from '../src/conditioning/private-set.js';
 import { workerConditioningPack } from '../src/worker/conditioning-pack.js';
 import { NODE_CATEGORY, type NodeDefinition } from '../src/worker/node-definition.js';
 import { optionalTensor, readJsonInputs } from '../src/worker/inputs.js';
@@ -42,6 +42,8 @@ export const dpEmbedClipVision: NodeDefinition = {
     },
   ],
   outputs: [{ name: 'DP_EMBEDDINGS', type: 'DP_EMBEDDINGS', tooltip: 'An opaque handle to the projected private set inside the worker; connect it to Noisy Aggregate.' }],
+  // Projecting the set takes time that grows with n: the host keeps that time to itself.
+  readsPrivateData: true,
 
   async execute(inputs, ctx) {
     const v = readJsonInputs(ID, inputs, { pack: choiceValueSchema });
@@ -50,7 +52,7 @@ export const dpEmbedClipVision: NodeDefinition = {
     const pack = await workerConditioningPack(v.pack, ctx.settings);
     const embeds = clipVisionEmbeds(ID, inputs, 'clip_vision_output');
     const set = projectPrivateSet(pack, embeds, images, ID);
-    const handle = ctx.handles.put(CLIP_VISION_EMBEDDINGS_HANDLE, set);
+    const handle = ctx.handles.put(CLIP_VISION_EMBEDDINGS_HANDLE, conditioningPrivateSet(set));
     return {
       outputs: { DP_EMBEDDINGS: { kind: 'handle', type: CLIP_VISION_EMBEDDINGS_HANDLE, handle } },
       ui: { text: [`private set held in the worker (its size stays private) · pack ${pack.manifest.id}: ${pack.manifest.model.family}, k = ${pack.manifest.basis.k}`] },

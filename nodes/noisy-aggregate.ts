@@ -20,11 +20,12 @@ import { ADD_REMOVE, clipNorm, delta, epsilon, replaceOne } from '../src/dp/type
 import { loraMetadata } from '../src/pack/lora-from-embedding.js';
 import { noiseAssessment } from '../src/pack/noise-range.js';
 import { packEncoderSource } from '../src/pack/pack-encoder-source.js';
+import { isSourcedPrivateSet, type SourcedPrivateSet } from '../src/pack/private-source.js';
 import { releaseDatasetEmbedding, type DatasetRelease } from '../src/pack/release-embedding.js';
-import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
+import { NODE_CATEGORY, type InputSpec, type NodeDefinition, type WorkerSettings } from '../src/worker/node-definition.js';
 import { handleInput } from '../src/worker/inputs.js';
 import { readNodeInputs } from '../src/worker/input-schema.js';
-import { publicProgress } from '../src/worker/public-progress.js';
+import { publicProgress, type PublicProgress } from '../src/worker/public-progress.js';
 import { workerLedger, workerPack, workerSession } from '../src/worker/resources.js';
 import type { DatasetEmbeddingValue } from '../src/worker/socket-values.js';
 import {
@@ -73,6 +74,31 @@ export function aggregateSummary(summary: ReleaseSummary): string[] {
   return [...summaryLines(summary), ...summary.warnings.map((w) => `⚠ ${w}`)];
 }
 
+type Route = SourcedPrivateSet<DatasetEmbeddingValue['metadata']>;
+
+/**
+ * The route of the set behind the handle: DP Embed's images through the pack's encoder, or a set that brings its own
+ * source (DP Embed (CLIP Vision)). Either way the release below is the same call, ledger and summary.
+ */
+async function routeOf(held: unknown, settings: WorkerSettings, progress: PublicProgress): Promise<Route> {
+  if (isSourcedPrivateSet<DatasetEmbeddingValue['metadata']>(held)) return held;
+  const set = held as PrivateSet;
+  const pack = await workerPack(set.pack, settings);
+  const m = pack.manifest;
+  const source = packEncoderSource({
+    pack, images: set.images, encoder: await workerSession(pack, m.encoder.file), clipNorm: clipNorm(m.dp.clipNorm),
+    local: { onProgress: (done, total) => progress.embedded(done, total) },
+  });
+  return {
+    kind: 'sourced', source,
+    noiseWarning: (release) => {
+      const relation = release.plan.request.relation;
+      return noiseAssessment(release.plan, m.dp.trainedNoise, release.noisyCount ?? (relation.kind === 'replace-one' ? relation.n : undefined)).warning;
+    },
+    metadata: (release, releaseNumber) => loraMetadata(pack, release.plan, releaseNumber),
+  };
+}
+
 /** Noisy Aggregate. */
 export const noisyAggregate: NodeDefinition = {
   id: ID,
@@ -90,23 +116,17 @@ export const noisyAggregate: NodeDefinition = {
 
   async execute(inputs, ctx) {
     const v = readNodeInputs(ID, INPUTS, inputs);
-    const set = ctx.handles.get(EMBEDDINGS_HANDLE, handleInput(ID, inputs, 'embeddings', EMBEDDINGS_HANDLE)) as PrivateSet;
-    const pack = await workerPack(set.pack, ctx.settings);
-    const m = pack.manifest;
+    const held = ctx.handles.get(EMBEDDINGS_HANDLE, handleInput(ID, inputs, 'embeddings', EMBEDDINGS_HANDLE));
     const relation = v.relation === 'add-remove' ? ADD_REMOVE : replaceOne(v.n_public);
     const progress = publicProgress((value, max) => ctx.progress(value, max));
-    const source = packEncoderSource({
-      pack, images: set.images, encoder: await workerSession(pack, m.encoder.file), clipNorm: clipNorm(m.dp.clipNorm),
-      local: { onProgress: (done, total) => progress.embedded(done, total) },
-    });
-    const release = await releaseDatasetEmbedding(source, {
+    const route = await routeOf(held, ctx.settings, progress);
+    const release = await releaseDatasetEmbedding(route.source, {
       epsilon: epsilon(v.epsilon), delta: delta(v.delta), relation, releaseNumber: v.release, ledger: workerLedger(ctx.settings),
       signal: ctx.signal, onPhase: (phase) => (phase === 'embedded' ? progress.streamEnded() : progress.released()),
     });
-    const n = release.noisyCount ?? (relation.kind === 'replace-one' ? relation.n : undefined);
-    const warning = noiseAssessment(release.plan, m.dp.trainedNoise, n).warning;
+    const warning = route.noiseWarning(release);
     const summary = releaseSummary(release, warning === undefined ? [] : [warning]);
-    const value: DatasetEmbeddingValue = { embedding: [...release.embedding], metadata: loraMetadata(pack, release.plan, v.release) };
+    const value: DatasetEmbeddingValue = { embedding: [...release.embedding], metadata: route.metadata(release, v.release) };
     return {
       outputs: { DP_DATASET_EMBEDDING: { kind: 'json', value } },
       ui: { text: aggregateSummary(summary), [RELEASE_SUMMARY_UI_KEY]: [summary] },

@@ -7,12 +7,15 @@
 import type { ImageId } from '../dp/identity.js';
 import { clipNorm as makeClipNorm } from '../dp/types.js';
 import { DpHyperLoraError } from '../errors.js';
-import type { PrivateEmbeddingSource } from '../pack/private-source.js';
+import type { PrivateEmbeddingSource, SourcedPrivateSet } from '../pack/private-source.js';
+import type { DatasetRelease } from '../pack/release-embedding.js';
 import type { Tensor } from '../worker/values.js';
 import { projectRows } from './basis.js';
 import type { ClipVisionEmbeds } from './clip-vision-value.js';
 import { checkFamily, familyOf } from './family.js';
+import { noiseWarning } from './noise.js';
 import type { ConditioningPack } from './pack.js';
+import { conditioningReleaseMetadata, type ConditioningReleaseMetadata } from './release-metadata.js';
 
 /** A projected private set (see the module comment). */
 export interface ProjectedPrivateSet {
@@ -77,5 +80,25 @@ export function projectedSource(set: ProjectedPrivateSet): PrivateEmbeddingSourc
       }
       return Promise.resolve();
     },
+  };
+}
+
+/** The public count of a release: the noisy count (add-remove) or the declared n (replace-one). */
+function publicCountOf(release: DatasetRelease): number {
+  const relation = release.plan.request.relation;
+  return relation.kind === 'replace-one' ? relation.n : (release.noisyCount ?? 0);
+}
+
+/**
+ * What DP Embed (CLIP Vision) keeps behind its DP_EMBEDDINGS handle: the projected set as a SourcedPrivateSet, so that
+ * Noisy Aggregate releases it through the same path as the pack-encoder set. The warning and the metadata use
+ * public values only (the plan, the noisy count or declared n, and the public pack).
+ */
+export function conditioningPrivateSet(set: ProjectedPrivateSet): SourcedPrivateSet<ConditioningReleaseMetadata> {
+  return {
+    kind: 'sourced',
+    source: projectedSource(set),
+    noiseWarning: (release) => noiseWarning(release.plan, publicCountOf(release)),
+    metadata: (release, releaseNumber) => conditioningReleaseMetadata(set.pack, release.plan, publicCountOf(release), releaseNumber),
   };
 }

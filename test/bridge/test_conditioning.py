@@ -4,6 +4,8 @@ and batch checks, and the n canary (nothing about the private set's size in ui, 
 import json
 import logging
 import os
+import re
+import sys
 
 import pytest
 
@@ -75,3 +77,49 @@ def test_batch_sizes_must_match_and_the_error_names_no_size(host, pack_dir):
     msg = str(err.value)
     assert msg.startswith("[INVALID_INPUT_DATA] DPHyperLoRA_EmbedClipVision: the IMAGE batch and the CLIP_VISION_OUTPUT batch differ in size")
     assert str(N_CANARY) not in msg and str(N_CANARY + 1) not in msg
+
+
+def test_full_route_outputs_a_real_output_and_embeds_and_the_n_canary_stays_private(host, pack_dir, caplog):
+    import torch
+    before = len(ConditioningSink.SEEN)
+    with caplog.at_level(logging.DEBUG):
+        results = host.executor().run(_private_chain(release=201))
+        again = host.executor().run(_private_chain(release=201))  # re-queue: cached, nothing new spent
+    cvo, pos, neg = ConditioningSink.SEEN[before]
+    assert type(cvo) is sys.modules["comfy.clip_vision"].Output  # the host's own class, built by the bridge
+    assert cvo["image_embeds"].shape == (1, 1024) and cvo.image_embeds.dtype == torch.float32
+    assert cvo.last_hidden_state is None and cvo.penultimate_hidden_states is None and cvo.mm_projected is None
+    assert torch.equal(pos, cvo.image_embeds) and pos.dtype == torch.float32
+    assert neg.shape == (1, 1024) and not neg.any()
+    with open(os.path.join(pack_dir, "manifest.json"), encoding="utf-8") as fh:
+        out_norm = json.load(fh)["output"]["norm"]
+    assert abs(float(pos.norm()) - out_norm) < 1e-3 * out_norm
+    agg = results["6"]["ui"]["text"]
+    assert agg[0].startswith("release #201 · add-remove · ε = 3.99")
+    assert results["6"]["ui"]["dp_release"][0]["count"]["treatment"] == "noisy-count"
+    cond = results["7"]["ui"]["text"]
+    assert cond[0] == "clip-vit-h-14 · image_embeds [1, 1024] from k = 8 public directions (pack cond-vit-h)"
+    # Everything ComfyUI got (ui of every node, both runs, the logs, the handle's text) has no trace of n.
+    handle = results["4"]["result"][0]
+    # The noisy count is a DP output, shown on purpose (and often close to n): it is left out of the search.
+    uis = json.loads(json.dumps([r["ui"] for r in list(results.values()) + list(again.values())]))
+    for ui in uis:
+        ui["text"] = [t for t in ui.get("text", []) if not t.startswith("n: private, released only as a noisy count")]
+        for summary in ui.get("dp_release", []):
+            summary["count"].pop("noisyCount")
+    everything = json.dumps(uis, ensure_ascii=False)
+    everything += "\n".join(caplog.messages) + repr(handle) + str(handle)
+    assert repr(handle) == "<DP_EMBEDDINGS: opaque; the data stays in the DP HyperLoRA worker>"
+    leak = re.search(rf"(?<![\d.]){N_CANARY}(?![\d.])", everything)
+    assert not leak, f"the private n leaked: ...{everything[max(0, leak.start() - 80):leak.end() + 40]}..."
+
+
+def test_a_conditioning_release_is_refused_by_hypernetwork_lora(host, pack_dir):
+    prompt = _private_chain(release=202)
+    del prompt["7"], prompt["8"]
+    prompt["9"] = {"class_type": "DPHyperLoRA_LoadHypernetwork", "inputs": {"pack": "sd15-test"}}
+    prompt["10"] = {"class_type": "DPHyperLoRA_HypernetworkLoRA", "inputs": {
+        "pack": ["9", 0], "dataset_embedding": ["6", 0], "strength_model": 1.0, "strength_clip": 1.0}}
+    prompt["11"] = {"class_type": "LoraSink", "inputs": {"lora": ["10", 2]}}
+    with pytest.raises(Exception, match=r"^\[PACK_INCOMPATIBLE\] DPHyperLoRA_HypernetworkLoRA: this DP dataset embedding was released by the conditioning route"):
+        host.executor().run(prompt)
