@@ -123,3 +123,11 @@ def test_a_conditioning_release_is_refused_by_hypernetwork_lora(host, pack_dir):
     prompt["11"] = {"class_type": "LoraSink", "inputs": {"lora": ["10", 2]}}
     with pytest.raises(Exception, match=r"^\[PACK_INCOMPATIBLE\] DPHyperLoRA_HypernetworkLoRA: this DP dataset embedding was released by the conditioning route"):
         host.executor().run(prompt)
+
+
+def test_the_bridge_writes_only_the_two_pack_files_into_a_plain_pack_folder(host):
+    write = host.plugin.bridge.paths.write_model_file
+    for folder, name, sub in [("dp_hyperlora", "manifest.json", "../escape"), ("dp_hyperlora", "other.bin", "ok"),
+                              ("dp_hyperlora", "manifest.json", None), ("loras", "x.safetensors", "sub")]:
+        with pytest.raises(Exception, match=r"^\[PATH_TRAVERSAL\]"):
+            write(folder, name, b"{}", sub)
