@@ -49,7 +49,7 @@ export const dpConditioning: NodeDefinition = {
         `${ID}: the release was made with conditioning pack ${JSON.stringify(md.conditioningPack)} (basis ${md.basisSha256.slice(0, 12)}…) but this node has ${JSON.stringify(pack.manifest.id)} (basis ${pack.manifest.basis.sha256.slice(0, 12)}…); choose the same pack in DP Embed (CLIP Vision) and here.`);
     }
     const out = conditioningFromRelease(pack, {
-      embedding: v.dp_embedding.embedding, epsilon: md.epsilon, delta: md.delta, relation: md.relation, clipNorm: md.clipNorm, publicCount: md.publicCount,
+      embedding: v.dp_embedding.embedding, epsilon: md.epsilon, delta: md.delta, relation: md.relation, sigmaSum: md.sigmaSum, clipNorm: md.clipNorm, publicCount: md.publicCount,
     });
     const lines = [...out.lines, ...(out.warning === undefined ? [] : [`⚠ ${out.warning}`])];
     return {

@@ -3,10 +3,9 @@
  * image_embeds [1, d] in the CLIP-vision model's space (μ + Vᵀ z̄, rescaled to the pack's public output norm),
  * plus the public noise facts for the node's warning. Pure post-processing of a DP output with public constants.
  */
-import { ADD_REMOVE, replaceOne } from '../dp/types.js';
 import { DpHyperLoraError } from '../errors.js';
 import { mapBack } from './basis.js';
-import { noiseWarning, planConditioningRelease, smallestNForNoiseShare } from './noise.js';
+import { noiseWarning, smallestNForNoiseShare } from './noise.js';
 import type { ConditioningPack } from './pack.js';
 
 /** The public facts of a release that the conditioning output needs. */
@@ -16,6 +15,8 @@ export interface ReleasedCoordinates {
   readonly epsilon: number;
   readonly delta: number;
   readonly relation: 'add-remove' | 'replace-one';
+  /** Per-coordinate noise σ of the release's sum. */
+  readonly sigmaSum: number;
   /** Clip norm C the release used (must be the pack's). */
   readonly clipNorm: number;
   /** The noisy count (add-remove) or the declared n (replace-one), when the release carries it. */
@@ -41,14 +42,14 @@ export function conditioningFromRelease(pack: ConditioningPack, r: ReleasedCoord
     throw new DpHyperLoraError('PACK_INCOMPATIBLE',
       `the release used clip norm C = ${r.clipNorm} but the conditioning pack ${JSON.stringify(m.id)} has C = ${m.dp.clipNorm}; use the same pack in DP Embed (CLIP Vision) and DP Conditioning.`);
   }
-  const relation = r.relation === 'add-remove' ? ADD_REMOVE : replaceOne(Math.max(1, r.publicCount ?? 1));
-  const plan = planConditioningRelease({ epsilon: r.epsilon, delta: r.delta, relation, k: m.basis.k, clipNorm: m.dp.clipNorm });
-  const fits = smallestNForNoiseShare(plan, 0.5);
-  const warning = r.publicCount === undefined ? undefined : noiseWarning(plan, r.publicCount);
+  // The release's own σ (not a re-plan: the plan's achieved ε may sit just below the requested one).
+  const facts = { sigmaSum: r.sigmaSum, request: { dim: m.basis.k, clipNorm: m.dp.clipNorm } };
+  const fits = smallestNForNoiseShare(facts, 0.5);
+  const warning = r.publicCount === undefined ? undefined : noiseWarning(facts, r.publicCount);
   const fmt = (x: number): string => String(Number(x.toPrecision(4)));
   const lines = [
     `${m.model.family} · image_embeds [1, ${m.model.dim}] from k = ${m.basis.k} public directions (pack ${m.id})`,
-    `noise on the mean stays below C/2 from about n = ${fits} images at ε = ${fmt(plan.epsilon)} (σ_sum = ${fmt(plan.sigmaSum)}, C = ${fmt(m.dp.clipNorm)})`,
+    `noise on the mean stays below C/2 from about n = ${fits} images at ε = ${fmt(r.epsilon)} (σ_sum = ${fmt(r.sigmaSum)}, C = ${fmt(m.dp.clipNorm)})`,
   ];
   return { imageEmbeds: mapBack(pack.basis, r.embedding, m.output.norm), lines, warning };
 }

@@ -17,17 +17,24 @@ export function planConditioningRelease(o: { epsilon: number; delta: number; rel
   return planRelease({ epsilon: epsilon(o.epsilon), delta: delta(o.delta), relation: o.relation, clipNorm: clipNorm(o.clipNorm), dim: o.k });
 }
 
+/** The public facts the noise figures need (a ReleasePlan has them; so does a release's metadata). */
+export interface NoiseFacts {
+  /** Per-coordinate noise σ of the sum. */
+  readonly sigmaSum: number;
+  readonly request: { readonly dim: number; readonly clipNorm: number };
+}
+
 /**
  * Expected L2 norm of the noise on the released mean, σ_sum·√k / n (in the units of C). The exact expectation is
  * σ·√2·Γ((k+1)/2)/Γ(k/2)/n, a little below σ√k/n; the upper value is used so that the warning errs on the side of
  * warning. `n` is public: the noisy count (add-remove) or the declared n (replace-one).
  */
-export function expectedNoiseNorm(plan: ReleasePlan, n: number): number {
+export function expectedNoiseNorm(plan: NoiseFacts, n: number): number {
   return (plan.sigmaSum * Math.sqrt(plan.request.dim)) / Math.max(1, n);
 }
 
 /** The smallest n for which the expected noise norm of the mean is at most `share` × C (default one half). */
-export function smallestNForNoiseShare(plan: ReleasePlan, share = 0.5): number {
+export function smallestNForNoiseShare(plan: NoiseFacts, share = 0.5): number {
   if (!(share > 0) || !Number.isFinite(share)) throw new DpHyperLoraError('INVALID_ARGUMENT', `share must be a finite number > 0, got ${share}.`);
   const limit = share * plan.request.clipNorm;
   let n = Math.max(1, Math.ceil((plan.sigmaSum * Math.sqrt(plan.request.dim)) / limit));
@@ -39,7 +46,7 @@ export function smallestNForNoiseShare(plan: ReleasePlan, share = 0.5): number {
  * The public warning shown on the node when the expected noise norm exceeds half the clip norm, or undefined.
  * Built from public values only: σ, k, C and the public count (noisy count or declared n).
  */
-export function noiseWarning(plan: ReleasePlan, publicCount: number): string | undefined {
+export function noiseWarning(plan: NoiseFacts, publicCount: number): string | undefined {
   const noise = expectedNoiseNorm(plan, publicCount);
   const C = plan.request.clipNorm;
   if (noise <= 0.5 * C) return undefined;

@@ -25,7 +25,7 @@ def _build_pack(host, name=PACK, model="vit-h", count=40, k=8):
     })
 
 
-def _private_chain(pack=PACK, model="vit-h", count=N_CANARY, image_count=None, release=1):
+def _private_chain(pack=PACK, model="vit-h", count=N_CANARY, image_count=None, release=1, relation="add-remove"):
     return {
         "1": {"class_type": "RandomImages", "inputs": {"count": count, "size": 32, "seed": 2}},
         "5": {"class_type": "RandomImages", "inputs": {"count": image_count or count, "size": 32, "seed": 2}},
@@ -33,7 +33,7 @@ def _private_chain(pack=PACK, model="vit-h", count=N_CANARY, image_count=None, r
         "3": {"class_type": "CLIPVisionEncode", "inputs": {"clip_vision": ["2", 0], "image": ["1", 0], "crop": "center"}},
         "4": {"class_type": "DPHyperLoRA_EmbedClipVision", "inputs": {"pack": pack, "clip_vision_output": ["3", 0], "images": ["5", 0]}},
         "6": {"class_type": "DPHyperLoRA_NoisyAggregate", "inputs": {
-            "embeddings": ["4", 0], "epsilon": 4.0, "delta": 1e-5, "relation": "add-remove", "n_public": 0, "release": release}},
+            "embeddings": ["4", 0], "epsilon": 4.0, "delta": 1e-5, "relation": relation, "n_public": count if relation == "replace-one" else 0, "release": release}},
         "7": {"class_type": "DPHyperLoRA_Conditioning", "inputs": {"pack": pack, "dp_embedding": ["6", 0]}},
         "8": {"class_type": "ConditioningSink", "inputs": {"clip_vision_output": ["7", 0], "pos": ["7", 1], "neg": ["7", 2]}},
     }
@@ -99,6 +99,9 @@ def test_full_route_outputs_a_real_output_and_embeds_and_the_n_canary_stays_priv
     assert results["6"]["ui"]["dp_release"][0]["count"]["treatment"] == "noisy-count"
     cond = results["7"]["ui"]["text"]
     assert cond[0] == "clip-vit-h-14 · image_embeds [1, 1024] from k = 8 public directions (pack cond-vit-h)"
+    sigma = results["6"]["ui"]["dp_release"][0]["sigmaSum"]
+    assert f"σ_sum = {float(f'{sigma:.4g}'):g}" in cond[1]  # the release's own σ, not a re-plan
+    assert [t for t in cond if t.startswith("⚠")] == [t for t in agg if t.startswith("⚠")]
     # Everything ComfyUI got (ui of every node, both runs, the logs, the handle's text) has no trace of n.
     handle = results["4"]["result"][0]
     # The noisy count is a DP output, shown on purpose (and often close to n): it is left out of the search.
@@ -112,6 +115,14 @@ def test_full_route_outputs_a_real_output_and_embeds_and_the_n_canary_stays_priv
     assert repr(handle) == "<DP_EMBEDDINGS: opaque; the data stays in the DP HyperLoRA worker>"
     leak = re.search(rf"(?<![\d.]){N_CANARY}(?![\d.])", everything)
     assert not leak, f"the private n leaked: ...{everything[max(0, leak.start() - 80):leak.end() + 40]}..."
+
+
+def test_too_few_images_warn_on_both_nodes_naming_the_n_that_fits(host, pack_dir):
+    # replace-one with a declared (public) n = 2: the public count is exact, so the warning is certain.
+    results = host.executor().run(_private_chain(count=2, release=203, relation="replace-one"))
+    warn = [t for t in results["6"]["ui"]["text"] if t.startswith("⚠")]
+    assert len(warn) == 1 and "above half the clip norm" in warn[0] and re.search(r"needs about n ≥ \d+ images", warn[0])
+    assert [t for t in results["7"]["ui"]["text"] if t.startswith("⚠")] == warn
 
 
 def test_a_conditioning_release_is_refused_by_hypernetwork_lora(host, pack_dir):

@@ -81,7 +81,7 @@ test('DP Embed (CLIP Vision) refuses mismatched batch sizes without naming them'
 test('DP Conditioning maps k coordinates back to [d] at the public output norm; a wrong k or C is refused', () => {
   const built = buildConditioningPack({ rows: publicRows(5), m: M, model: vitH, k: 8, id: 'p', whose: 'public' });
   const pack = { dir: '/x', manifest: built.manifest, basis: { ...built.manifest.basis, dim: D, mean: new Float64Array(D).fill(0.01), directions: new Float64Array(8 * D).fill(0.001), variances: new Float64Array(8) } };
-  const release = { embedding: [1, 0, 0, 0, 0, 0, 0, 0], epsilon: 1, delta: 1e-5, relation: 'add-remove' as const, clipNorm: built.manifest.dp.clipNorm };
+  const release = { embedding: [1, 0, 0, 0, 0, 0, 0, 0], epsilon: 1, delta: 1e-5, relation: 'add-remove' as const, sigmaSum: 4.26 * built.manifest.dp.clipNorm, clipNorm: built.manifest.dp.clipNorm };
   const out = conditioningFromRelease(pack, { ...release, publicCount: 3 });
   assert.equal(out.imageEmbeds.length, D);
   assert.ok(Math.abs(rowNorms(out.imageEmbeds, 1, D)[0]! - built.manifest.output.norm) < 1e-3);

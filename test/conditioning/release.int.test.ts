@@ -54,7 +54,7 @@ test('release through releaseDatasetEmbedding: k values, duplicates by pixels co
       const other = await releaseDatasetEmbedding(projectedSource(projectPrivateSet(packB, embeds, images, 'test')), request);
       assert.equal(other.receipt.charged, true, 'another basis is another release');
       const out = conditioningFromRelease(packA, {
-        embedding: first.embedding, epsilon: 4, delta: 1e-5, relation: 'add-remove', clipNorm: first.plan.request.clipNorm, publicCount: first.noisyCount ?? undefined,
+        embedding: first.embedding, epsilon: 4, delta: 1e-5, relation: 'add-remove', sigmaSum: first.plan.sigmaSum, clipNorm: first.plan.request.clipNorm, publicCount: first.noisyCount ?? undefined,
       });
       assert.equal(out.imageEmbeds.length, D);
       assert.ok(out.imageEmbeds.every((v) => Number.isFinite(v)));
