@@ -1,7 +1,8 @@
 /**
  * Noisy Aggregate: the one place where private data becomes public, through one DP release.
  *
- * It streams the private set through the pack's encoder, clips every embedding to C, sums, adds discrete
+ * It streams the private set through the pack's encoder (or, from DP Embed (CLIP Vision), the set's own projected
+ * rows: see routeOf), clips every embedding to C, sums, adds discrete
  * Gaussian noise (zCDP accounting, src/dp) for (ε, δ) and the neighbouring relation, and divides by the noisy
  * count (add-remove) or the declared public n (replace-one). The privacy ledger is charged before the value
  * exists outside the ledger, and the release is persisted: the same set, parameters and release number return
