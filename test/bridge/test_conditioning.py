@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
 
 import pytest
@@ -45,7 +46,9 @@ def pack_dir(host, comfy_root):
     text = results["4"]["ui"]["text"]
     assert text[0] == f"wrote models/dp_hyperlora/{PACK}/ from 40 public images (stand-in public images)"
     assert text[1].startswith("clip-vit-h-14 · image_embeds 1024-d → k = 8 directions")
-    return os.path.join(comfy_root, "models", "dp_hyperlora", PACK)
+    path = os.path.join(comfy_root, "models", "dp_hyperlora", PACK)
+    yield path
+    shutil.rmtree(path)  # the host is shared by the session: leave its pack dropdown as the other tests expect
 
 
 def test_build_pack_writes_manifest_and_basis_from_public_images(pack_dir):
