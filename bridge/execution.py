@@ -99,7 +99,7 @@ def run_node(hub, spec: dict, kwargs: dict) -> dict:
     replay = (spec, dict(kwargs))
     outputs = [decode_output(o["type"], message["outputs"].get(o["name"], {"kind": "none"}), blobs, replay) for o in spec["outputs"]]
     for f in message.get("files", []):
-        paths.write_model_file(f["folder"], f["name"], blobs[f["data"]["ref"]])
+        paths.write_model_file(f["folder"], f["name"], blobs[f["data"]["ref"]], f.get("subfolder"))
     op = spec.get("host", {}).get("applyLora")
     if op:
         _apply_lora(op, spec, kwargs, outputs)

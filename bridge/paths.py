@@ -114,19 +114,27 @@ def file_hash(path: str) -> str:
         return "missing"
 
 
-def write_model_file(folder: str, name: str, data) -> str:
-    """Writes `data` as a new file `name` in the first path of folder_paths `folder` (never overwrites)."""
-    if folder != "loras" or not is_plain_name(name) or not name.endswith(".safetensors"):
-        raise DPHyperLoRAError("PATH_TRAVERSAL", "the worker asked for a file outside models/loras; this is a bug, please report it.")
+def write_model_file(folder: str, name: str, data, subfolder: str | None = None) -> str:
+    """Writes `data` as a new file `name` in the first path of folder_paths `folder` (never overwrites).
+
+    `loras`: a .safetensors LoRA. `dp_hyperlora`: a conditioning pack's manifest.json or basis.safetensors in the
+    pack folder `subfolder` (a plain name)."""
+    ok_lora = folder == "loras" and subfolder is None and name.endswith(".safetensors")
+    ok_pack = folder == FOLDER_NAME and is_plain_name(subfolder or "") and name in ("manifest.json", "basis.safetensors")
+    if not (ok_lora or ok_pack) or not is_plain_name(name):
+        raise DPHyperLoRAError("PATH_TRAVERSAL", f"the worker asked for a file outside models/loras and models/{FOLDER_NAME}/<pack>; this is a bug, please report it.")
     import folder_paths
     base = folder_paths.get_folder_paths(folder)[0]
+    if subfolder is not None:
+        base = os.path.join(base, subfolder)
     os.makedirs(base, exist_ok=True)
     target = os.path.join(base, name)
+    shown = f"models/{folder}/{subfolder + '/' if subfolder else ''}{name}"
     if os.path.exists(target):
         with open(target, "rb") as fh:
             if fh.read() == bytes(data):
                 return target  # same content-addressed file already there
-        raise DPHyperLoRAError("OUTPUT_EXISTS", f"models/loras/{name} exists with other content; delete or rename it.")
+        raise DPHyperLoRAError("OUTPUT_EXISTS", f"{shown} exists with other content; delete or rename it, or choose another name.")
     tmp = f"{target}.tmp-{os.getpid()}"
     with open(tmp, "xb") as fh:
         fh.write(data)

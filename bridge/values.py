@@ -4,7 +4,10 @@
 - LORA_MODEL: a plain dict of tensors (the core type), as a dict subclass that also carries the DP metadata.
 - DP_EMBEDDINGS: an opaque handle; the data stays in the worker, and the handle's repr says only that.
 - DP_PACK, DP_DATASET_EMBEDDING: public JSON values.
-- MODEL / CLIP: described to the worker by their weights' names and shapes, never sent."""
+- MODEL / CLIP: described to the worker by their weights' names and shapes, never sent.
+- CLIP_VISION_OUTPUT: in, the tensor fields the node's input declares (`fields`), float32, as a tensor dict whose
+  metadata gives every tensor field's shape; out, a real comfy.clip_vision.Output with every field set.
+- EMBEDS (ComfyUI_IPAdapter_plus): a plain float32 tensor."""
 from __future__ import annotations
 
 from .errors import DPHyperLoRAError
@@ -89,6 +92,36 @@ def pack_blob(tensors: dict):
     return blob, entries
 
 
+CLIP_VISION_FIELDS = ("image_embeds", "last_hidden_state", "penultimate_hidden_states", "mm_projected")
+
+
+def encode_clip_vision(spec: dict, value, sink: FrameSink) -> dict:
+    """CLIP_VISION_OUTPUT → a tensor dict of the declared fields (float32), with every field's shape in metadata."""
+    import torch
+    if not isinstance(getattr(value, "image_embeds", None), torch.Tensor):
+        raise DPHyperLoRAError("INVALID_INPUT_DATA", "the clip_vision_output input must be a CLIP_VISION_OUTPUT (connect CLIPVisionEncode).")
+    wanted = spec.get("fields") or list(CLIP_VISION_FIELDS)
+    tensors, metadata = {}, {}
+    for name in CLIP_VISION_FIELDS:
+        t = getattr(value, name, None)
+        if isinstance(t, torch.Tensor):
+            metadata[f"shape:{name}"] = ",".join(str(d) for d in t.shape)
+            if name in wanted:
+                tensors[name] = t.detach().to("cpu", torch.float32)
+    blob, entries = pack_blob(tensors)
+    return {"kind": "tensors", "blob": sink.add(blob, "uint8"), "entries": entries, "metadata": metadata}
+
+
+def decode_clip_vision(tensors: dict):
+    """A tensor dict from the worker → comfy.clip_vision.Output; fields the worker did not send are None."""
+    import comfy.clip_vision
+    out = comfy.clip_vision.Output()
+    for name in CLIP_VISION_FIELDS:
+        t = tensors.get(name)
+        out[name] = None if t is None else t.float().clone()
+    return out
+
+
 def encode_input(spec: dict, value, sink: FrameSink, resolved) -> dict:
     """One input → its wire value. `resolved` is the path a CHOICE input resolved to."""
     kind = spec["kind"]
@@ -105,6 +138,13 @@ def encode_input(spec: dict, value, sink: FrameSink, resolved) -> dict:
         return {"kind": "model", "targets": describe_model(value, "model")}
     if t == "CLIP":
         return {"kind": "model", "targets": describe_model(value, "cond_stage_model")}
+    if t == "CLIP_VISION_OUTPUT":
+        return encode_clip_vision(spec, value, sink)
+    if t == "EMBEDS":
+        import torch
+        if not isinstance(value, torch.Tensor):
+            raise DPHyperLoRAError("INVALID_INPUT_DATA", "the EMBEDS input must be a tensor (connect IPAdapterEncoder or DP Conditioning).")
+        return {"kind": "tensor", "tensor": sink.add(value.float(), "float32")}
     if t == "LORA_MODEL":
         if not isinstance(value, dict):
             raise DPHyperLoRAError("INVALID_INPUT_DATA", "the lora input must be a LORA_MODEL (a dict of tensors).")
@@ -137,6 +177,8 @@ def decode_output(out_type: str, wire: dict, blobs: dict, replay=None):
         t = _tensor(wire["tensor"], blobs)
         if out_type == "IMAGE":
             return t.float().div_(255.0)
+        if out_type == "EMBEDS":
+            return t.float().clone()
         return t
     if kind == "tensors":
         import torch
@@ -151,6 +193,8 @@ def decode_output(out_type: str, wire: dict, blobs: dict, replay=None):
                 raise DPHyperLoRAError("PROTOCOL", "a tensor runs past the end of its blob; reinstall the plugin so the bridge and worker match.")
             t = torch.frombuffer(blob, dtype=dt, count=count, offset=e["offset"]) if count else torch.zeros(0, dtype=dt)
             tensors[name] = t.reshape(e["shape"]).float()
+        if out_type == "CLIP_VISION_OUTPUT":
+            return decode_clip_vision(tensors)
         return LoraTensors(tensors, wire.get("metadata"))
     raise DPHyperLoRAError("PROTOCOL", f"the worker sent an output of kind {kind!r} that the bridge does not know; reinstall the plugin.")
 

@@ -5,6 +5,7 @@
  */
 import { DpHyperLoraError } from '../src/errors.js';
 import { detectBaseModel, metadataToHeader } from '../src/lora/index.js';
+import { LORA_METADATA_SCHEMA } from '../src/lora/metadata.js';
 import { loraFromEmbedding } from '../src/pack/lora-from-embedding.js';
 import { publicDatasetEmbedding } from '../src/pack/release-embedding.js';
 import type { Pack } from '../src/pack/manifest.js';
@@ -70,6 +71,10 @@ export const hypernetworkLora: NodeDefinition = {
     const pack = await workerPack(v.pack, ctx.settings);
     const m = pack.manifest;
     const meta = v.dataset_embedding.metadata;
+    if (meta.schema !== LORA_METADATA_SCHEMA) {
+      throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+        `${ID}: this DP dataset embedding was released by the conditioning route (DP Embed (CLIP Vision), pack ${meta.conditioningPack}); connect it to DP Conditioning, or use DP Embed with a hypernetwork pack for a LoRA.`);
+    }
     if (meta.packId !== m.id || meta.packVersion !== m.version) {
       throw new DpHyperLoraError('PACK_INCOMPATIBLE',
         `${ID}: the dataset embedding was released for pack ${meta.packId} ${meta.packVersion} but this node has ${m.id} ${m.version}; connect the same Load DP Hypernetwork to DP Embed and here.`);

@@ -1,7 +1,8 @@
 /**
  * Noisy Aggregate: the one place where private data becomes public, through one DP release.
  *
- * It streams the private set through the pack's encoder, clips every embedding to C, sums, adds discrete
+ * It streams the private set through the pack's encoder (or, from DP Embed (CLIP Vision), the set's own projected
+ * rows: see routeOf), clips every embedding to C, sums, adds discrete
  * Gaussian noise (zCDP accounting, src/dp) for (ε, δ) and the neighbouring relation, and divides by the noisy
  * count (add-remove) or the declared public n (replace-one). The privacy ledger is charged before the value
  * exists outside the ledger, and the release is persisted: the same set, parameters and release number return
@@ -23,11 +24,12 @@ import { epsilonFromRho } from '../src/dp/zcdp.js';
 import { loraMetadata } from '../src/pack/lora-from-embedding.js';
 import { noiseAssessment } from '../src/pack/noise-range.js';
 import { packEncoderSource } from '../src/pack/pack-encoder-source.js';
+import { isSourcedPrivateSet, type SourcedPrivateSet } from '../src/pack/private-source.js';
 import { releaseDatasetEmbedding, type DatasetRelease } from '../src/pack/release-embedding.js';
-import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
+import { NODE_CATEGORY, type InputSpec, type NodeDefinition, type WorkerSettings } from '../src/worker/node-definition.js';
 import { handleInput } from '../src/worker/inputs.js';
 import { readNodeInputs } from '../src/worker/input-schema.js';
-import { publicProgress } from '../src/worker/public-progress.js';
+import { publicProgress, type PublicProgress } from '../src/worker/public-progress.js';
 import { workerLedger, workerPack, workerSession } from '../src/worker/resources.js';
 import type { DatasetEmbeddingValue } from '../src/worker/socket-values.js';
 import {
@@ -112,6 +114,32 @@ export function budgetContext(report: BudgetReport, release: DatasetRelease): Bu
   };
 }
 
+/** A set's route, plus (pack route only) the noise level above which the release stops after the count. */
+type Route = SourcedPrivateSet<DatasetEmbeddingValue['metadata']> & { readonly stopAboveNoise?: number };
+
+/**
+ * The route of the set behind the handle: DP Embed's images through the pack's encoder, or a set that brings its own
+ * source (DP Embed (CLIP Vision)). Either way the release below is the same call, ledger and summary.
+ */
+async function routeOf(held: unknown, settings: WorkerSettings, progress: PublicProgress): Promise<Route> {
+  if (isSourcedPrivateSet<DatasetEmbeddingValue['metadata']>(held)) return held;
+  const set = held as PrivateSet;
+  const pack = await workerPack(set.pack, settings);
+  const m = pack.manifest;
+  const source = packEncoderSource({
+    pack, images: set.images, encoder: await workerSession(pack, m.encoder.file), clipNorm: clipNorm(m.dp.clipNorm),
+    local: { onProgress: (done, total) => progress.embedded(done, total) },
+  });
+  return {
+    kind: 'sourced', source, stopAboveNoise: m.dp.trainedNoise.max,
+    noiseWarning: (release) => {
+      const relation = release.plan.request.relation;
+      return noiseAssessment(release.plan, m.dp.trainedNoise, release.noisyCount ?? (relation.kind === 'replace-one' ? relation.n : undefined)).warning;
+    },
+    metadata: (release, releaseNumber) => loraMetadata(pack, release.plan, releaseNumber),
+  };
+}
+
 /** Noisy Aggregate. */
 export const noisyAggregate: NodeDefinition = {
   id: ID,
@@ -129,25 +157,19 @@ export const noisyAggregate: NodeDefinition = {
 
   async execute(inputs, ctx) {
     const v = readNodeInputs(ID, INPUTS, inputs);
-    const set = ctx.handles.get(EMBEDDINGS_HANDLE, handleInput(ID, inputs, 'embeddings', EMBEDDINGS_HANDLE)) as PrivateSet;
-    const pack = await workerPack(set.pack, ctx.settings);
-    const m = pack.manifest;
+    const held = ctx.handles.get(EMBEDDINGS_HANDLE, handleInput(ID, inputs, 'embeddings', EMBEDDINGS_HANDLE));
     const relation = v.relation === 'add-remove' ? ADD_REMOVE : replaceOne(v.n_public);
     const progress = publicProgress((value, max) => ctx.progress(value, max));
-    const source = packEncoderSource({
-      pack, images: set.images, encoder: await workerSession(pack, m.encoder.file), clipNorm: clipNorm(m.dp.clipNorm),
-      local: { onProgress: (done, total) => progress.embedded(done, total) },
-    });
+    const route = await routeOf(held, ctx.settings, progress);
     const ledger = workerLedger(ctx.settings);
-    const release = await releaseDatasetEmbedding(source, {
+    const release = await releaseDatasetEmbedding(route.source, {
       epsilon: epsilon(v.epsilon), delta: delta(v.delta), relation, releaseNumber: v.release, ledger,
       signal: ctx.signal, onPhase: (phase) => (phase === 'embedded' ? progress.streamEnded() : progress.released()),
-      ...(v.too_few_images === 'stop after the count' ? { stopAboveNoise: m.dp.trainedNoise.max } : {}),
+      ...(v.too_few_images === 'stop after the count' && route.stopAboveNoise !== undefined ? { stopAboveNoise: route.stopAboveNoise } : {}),
     });
-    const n = release.noisyCount ?? (relation.kind === 'replace-one' ? relation.n : undefined);
-    const warning = noiseAssessment(release.plan, m.dp.trainedNoise, n).warning;
+    const warning = route.noiseWarning(release);
     const summary = releaseSummary(release, warning === undefined ? [] : [warning], budgetContext(ledger.budget(), release));
-    const value: DatasetEmbeddingValue = { embedding: [...release.embedding], metadata: loraMetadata(pack, release.plan, v.release) };
+    const value: DatasetEmbeddingValue = { embedding: [...release.embedding], metadata: route.metadata(release, v.release) };
     return {
       outputs: { DP_DATASET_EMBEDDING: { kind: 'json', value } },
       ui: { text: aggregateSummary(summary), [RELEASE_SUMMARY_UI_KEY]: [summary] },

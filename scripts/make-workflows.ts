@@ -16,7 +16,9 @@ import { EXAMPLE_CHOICES, WORKFLOWS, type WorkflowSpec } from './workflow-specs.
 
 const root = new URL('..', import.meta.url);
 const core = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.core.json', root), 'utf8')));
-const info: Record<string, ObjectInfoNode | ObjectInfo[string]> = { ...core };
+// Third-party nodes the Stable Diffusion route's examples use, as ComfyUI_IPAdapter_plus served them on real 0.3.64.
+const ipadapter = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.ipadapter-plus.json', root), 'utf8')));
+const info: Record<string, ObjectInfoNode | ObjectInfo[string]> = { ...core, ...ipadapter };
 for (const n of ALL_NODES) info[n.id] = nodeObjectInfo(n, EXAMPLE_CHOICES);
 
 function socketType(type: string, input: string): string {

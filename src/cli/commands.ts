@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'worker', load: async () => (await import('./worker.js')).registerWorker },
   { name: 'batch', load: async () => (await import('./batch.js')).registerBatch },
   { name: 'bench', load: async () => (await import('./bench.js')).registerBench },
+  { name: 'pack', load: async () => (await import('./pack.js')).registerPack },
 ];
 
 /**

@@ -13,6 +13,7 @@
  */
 import type { ImageId } from '../dp/identity.js';
 import type { ClipNorm } from '../dp/types.js';
+import type { DatasetRelease } from './release-embedding.js';
 
 /**
  * The ledger's keyed identity of one image, from its decoded pixels (8-bit, row-major, `channels` per pixel):
@@ -49,4 +50,25 @@ export interface PrivateEmbeddingSource {
    * with CANCELLED when `signal` fires, and must not spend budget or release anything itself.
    */
   stream(identify: IdentifyImage, sink: EmbeddingBatchSink, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A private set that brings its own source: the second route's handle value (DP Embed (CLIP Vision): projected
+ * CLIP-vision embeddings and pixel identities). Noisy Aggregate releases it through releaseDatasetEmbedding exactly
+ * like the pack-encoder set (same ledger, relation, idempotence and summary); only the parts that depend on the
+ * route come from here. Both methods see public values only (the DatasetRelease is public by type).
+ */
+export interface SourcedPrivateSet<M> {
+  readonly kind: 'sourced';
+  /** The private rows and identities, for releaseDatasetEmbedding. */
+  readonly source: PrivateEmbeddingSource;
+  /** A public warning about the released noise (from σ, the dimension, C and the public count), or undefined. */
+  noiseWarning(release: DatasetRelease): string | undefined;
+  /** The public metadata that travels with the DP dataset embedding. */
+  metadata(release: DatasetRelease, releaseNumber: number): M;
+}
+
+/** True for a {@link SourcedPrivateSet} (M is the caller's metadata type; it is not checked at run time). */
+export function isSourcedPrivateSet<M>(v: unknown): v is SourcedPrivateSet<M> {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'sourced';
 }

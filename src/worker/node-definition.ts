@@ -19,8 +19,14 @@ export const NODE_ID_PREFIX = 'DPHyperLoRA_';
 
 /** Socket types that carry a value between nodes (core types plus ours). */
 export type SocketType =
-  | 'IMAGE' | 'MODEL' | 'CLIP' | 'LORA_MODEL'
+  | 'IMAGE' | 'MODEL' | 'CLIP' | 'LORA_MODEL' | 'CLIP_VISION_OUTPUT' | 'EMBEDS'
   | 'DP_PACK' | 'DP_EMBEDDINGS' | 'DP_DATASET_EMBEDDING';
+
+/**
+ * The tensor fields of ComfyUI 0.3.64's `comfy.clip_vision.Output` (CLIPVisionEncode's CLIP_VISION_OUTPUT):
+ * image_embeds [B, d], last_hidden_state and penultimate_hidden_states [B, tokens, width], mm_projected (may be None).
+ */
+export type ClipVisionField = 'image_embeds' | 'last_hidden_state' | 'penultimate_hidden_states' | 'mm_projected';
 
 /**
  * Dynamic choice lists the bridge fills in at ComfyUI start (and on refresh):
@@ -87,6 +93,12 @@ export interface ChoiceInput extends InputBase {
 export interface SocketInput extends InputBase {
   readonly kind: 'SOCKET';
   readonly type: SocketType;
+  /**
+   * CLIP_VISION_OUTPUT only: the fields whose values the bridge sends (float32, as a tensor dict); every other
+   * tensor field arrives as its shape only, in the dict's metadata (`shape:<field>` = "B,T,W"). Sending only what
+   * a node reads keeps a 1,024-image batch's transfer at 4 MiB instead of 2.6 GiB of hidden states.
+   */
+  readonly fields?: readonly ClipVisionField[];
 }
 
 /** One input of a node. */

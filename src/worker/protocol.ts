@@ -75,7 +75,9 @@ export type BridgeMessage = z.infer<typeof bridgeMessageSchema>;
 
 /** A file for the bridge to write (its bytes come as a uint8 tensor frame). */
 export const wireFileSchema = z.object({
-  folder: z.literal('loras'),
+  folder: z.enum(['loras', 'dp_hyperlora']),
+  /** dp_hyperlora only: the pack folder (one plain name) the file goes into. */
+  subfolder: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).optional(),
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/),
   data: tensorRefSchema,
 });

@@ -26,8 +26,8 @@ async function isDir(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
 }
 
-/** Where the pack chosen as {name, path} is on this machine. */
-async function locatePack(ref: { name: string; path: string | null }, settings: WorkerSettings): Promise<string> {
+/** Where the pack chosen as {name, path} is on this machine (hypernetwork or conditioning pack). */
+export async function locatePack(ref: { name: string; path: string | null }, settings: WorkerSettings): Promise<string> {
   if (ref.path !== null && await isDir(ref.path)) return ref.path;
   const folder = basename(ref.path ?? ref.name);
   for (const dir of settings.packDirs) {

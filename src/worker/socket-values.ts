@@ -4,6 +4,7 @@
  * one DP release (the noisy mean embedding and its public parameters).
  */
 import { z } from 'zod';
+import { conditioningReleaseSchema } from '../conditioning/release-metadata.js';
 import { LoraMetadataSchema } from '../lora/metadata.js';
 
 /** DP_PACK: which pack, where (on the bridge's machine), and its public facts. */
@@ -19,10 +20,13 @@ export const packValueSchema = z.object({
 /** A DP_PACK value. */
 export type PackValue = z.infer<typeof packValueSchema>;
 
-/** DP_DATASET_EMBEDDING: the released DP mean embedding with the metadata its LoRA will carry. */
+/**
+ * DP_DATASET_EMBEDDING: the released DP mean embedding with its public metadata: the metadata its LoRA will carry
+ * (pack-encoder route), or the conditioning route's (coordinates in a conditioning pack's public basis).
+ */
 export const datasetEmbeddingSchema = z.object({
   embedding: z.array(z.number().finite()).min(1),
-  metadata: LoraMetadataSchema,
+  metadata: z.union([LoraMetadataSchema, conditioningReleaseSchema]),
 });
 /** A DP_DATASET_EMBEDDING value. */
 export type DatasetEmbeddingValue = z.infer<typeof datasetEmbeddingSchema>;

@@ -34,9 +34,14 @@ export type DecodedValue =
   | { readonly kind: 'handle'; readonly type: string; readonly handle: string }
   | { readonly kind: 'model'; readonly targets: Readonly<Record<string, readonly number[]>> };
 
-/** A file the bridge writes into a ComfyUI models folder (by folder_paths name), e.g. a LoRA into `loras`. */
+/**
+ * A file the bridge writes into a ComfyUI models folder (by folder_paths name): a LoRA into `loras`, or a
+ * conditioning pack's file into `dp_hyperlora/<subfolder>`.
+ */
 export interface HostFile {
-  readonly folder: 'loras';
+  readonly folder: 'loras' | 'dp_hyperlora';
+  /** dp_hyperlora only: the pack folder, one plain name. */
+  readonly subfolder?: string;
   /** A plain file name (no separators); the bridge refuses anything else and never overwrites. */
   readonly name: string;
   readonly data: Uint8Array;

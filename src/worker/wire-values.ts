@@ -80,5 +80,5 @@ export function encodeWireValue(value: DecodedValue, sink: FrameSink): WireValue
 
 /** Encodes a host file: its bytes as a uint8 tensor. */
 export function encodeWireFile(file: HostFile, sink: FrameSink): WireFile {
-  return { folder: file.folder, name: file.name, data: sink.add({ dtype: 'uint8', shape: [file.data.byteLength], data: file.data }) };
+  return { folder: file.folder, ...(file.subfolder === undefined ? {} : { subfolder: file.subfolder }), name: file.name, data: sink.add({ dtype: 'uint8', shape: [file.data.byteLength], data: file.data }) };
 }

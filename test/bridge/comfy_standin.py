@@ -160,6 +160,86 @@ class ProgressBar:
         self.update_absolute(self.current + value, self.total)
 
 
+class ClipVisionOutput:
+    """comfy.clip_vision.Output of ComfyUI 0.3.64, exactly: a plain object with item access to its attributes."""
+
+    def __getitem__(self, key):
+        return getattr(self, key)
+
+    def __setitem__(self, key, item):
+        setattr(self, key, item)
+
+
+# (image_embeds dim, tokens, width) of the CLIP-vision models ComfyUI 0.3.64 ships configs for.
+CLIP_VISION_SHAPES = {"vit-h": (1024, 257, 1280), "vit-g": (1280, 257, 1664)}
+
+
+class StandinCLIPVision:
+    """A CLIP_VISION stand-in: a fixed seeded projection of 8×8-pooled pixels to the model's shapes."""
+
+    def __init__(self, name: str):
+        import torch
+        self.name = name
+        dim, tokens, width = CLIP_VISION_SHAPES[name]
+        g = torch.Generator().manual_seed(dim)
+        self.proj = torch.randn(8 * 8 * 3, dim, generator=g) / 8.0
+        self.tokens, self.width = tokens, width
+
+    def encode_image(self, image, crop=True):
+        """Like comfy.clip_vision.ClipVisionModel.encode_image: an Output with the four fields, float32."""
+        import torch
+        x = torch.nn.functional.adaptive_avg_pool2d(image.movedim(-1, 1)[:, :3].float(), 8).reshape(image.shape[0], -1)
+        b = image.shape[0]
+        out = ClipVisionOutput()
+        out["last_hidden_state"] = torch.zeros(b, self.tokens, self.width)
+        out["image_embeds"] = (x - 0.5) @ self.proj
+        out["penultimate_hidden_states"] = torch.zeros(b, self.tokens, self.width)
+        out["mm_projected"] = None
+        return out
+
+
+class CLIPVisionLoader:
+    """Core CLIPVisionLoader's interface: a clip_name widget → CLIP_VISION."""
+    RETURN_TYPES = ("CLIP_VISION",)
+    FUNCTION = "load_clip"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"clip_name": (list(CLIP_VISION_SHAPES), {})}}
+
+    def load_clip(self, clip_name):
+        return (StandinCLIPVision(clip_name),)
+
+
+class CLIPVisionEncode:
+    """Core CLIPVisionEncode's interface (0.3.64): clip_vision, image, crop → CLIP_VISION_OUTPUT."""
+    RETURN_TYPES = ("CLIP_VISION_OUTPUT",)
+    FUNCTION = "encode"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"clip_vision": ("CLIP_VISION", {}), "image": ("IMAGE", {}), "crop": (["center", "none"], {})}}
+
+    def encode(self, clip_vision, image, crop):
+        return (clip_vision.encode_image(image, crop=(crop == "center")),)
+
+
+class ConditioningSink:
+    """Test-only consumer: records what unCLIPConditioning / IPAdapterEmbeds would read."""
+    RETURN_TYPES = ()
+    FUNCTION = "run"
+    OUTPUT_NODE = True
+    SEEN: list = []
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"clip_vision_output": ("CLIP_VISION_OUTPUT", {}), "pos": ("EMBEDS", {}), "neg": ("EMBEDS", {})}}
+
+    def run(self, clip_vision_output, pos, neg):
+        ConditioningSink.SEEN.append((clip_vision_output, pos, neg))
+        return {"ui": {"text": ["seen"]}}
+
+
 def install_modules(root: str) -> None:
     """Puts the fake ComfyUI modules into sys.modules, with their folders under `root`."""
     from aiohttp import web
@@ -187,7 +267,9 @@ def install_modules(root: str) -> None:
     sd = types.ModuleType("comfy.sd")
     sd.load_lora_for_models = _load_lora_for_models
     mm = _MM()
-    comfy.utils, comfy.sd, comfy.model_management = utils, sd, mm
+    clip_vision = types.ModuleType("comfy.clip_vision")
+    clip_vision.Output = ClipVisionOutput
+    comfy.utils, comfy.sd, comfy.model_management, comfy.clip_vision = utils, sd, mm, clip_vision
     server = types.ModuleType("server")
 
     class PromptServer:
@@ -200,7 +282,7 @@ def install_modules(root: str) -> None:
             PromptServer.instance = self
     server.PromptServer = PromptServer
     sys.modules.update({"folder_paths": fp, "comfy": comfy, "comfy.utils": utils, "comfy.sd": sd,
-                        "comfy.model_management": mm, "server": server})
+                        "comfy.model_management": mm, "comfy.clip_vision": clip_vision, "server": server})
 
 
 # ---- core nodes the tests use -------------------------------------------------------------------------------
@@ -551,7 +633,8 @@ class Host:
                          "RandomImages": RandomImages, "LoraSink": LoraSink,
                          "SaveImage": SaveImage, "CheckpointLoaderSimple": CheckpointLoaderSimple,
                          "CLIPTextEncode": CLIPTextEncode, "EmptyLatentImage": EmptyLatentImage, "KSampler": KSampler,
-                         "VAEDecode": VAEDecode}
+                         "VAEDecode": VAEDecode, "CLIPVisionLoader": CLIPVisionLoader,
+                         "CLIPVisionEncode": CLIPVisionEncode, "ConditioningSink": ConditioningSink}
         self.hub = self.plugin._hub
 
     def executor(self) -> Executor:

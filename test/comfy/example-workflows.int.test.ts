@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ALL_NODES } from '../../nodes/index.js';
-import { EXAMPLE_CHECKPOINTS, EXAMPLE_CHOICES } from '../../scripts/workflow-specs.js';
+import { readFileSync } from 'node:fs';
+import { EXAMPLE_CHECKPOINTS, EXAMPLE_CHOICES, EXAMPLE_CONDITIONING } from '../../scripts/workflow-specs.js';
 import { parseVary } from '../../src/comfy/batch-plan.js';
 import { runBatch } from '../../src/comfy/batch-run.js';
 import { RELEASE_NODE } from '../../src/comfy/release-guard.js';
@@ -26,8 +27,20 @@ function serverInfo(): ObjectInfo {
   const core = realObjectInfo();
   const ckpt = core.CheckpointLoaderSimple?.input.required?.ckpt_name;
   if (ckpt !== undefined) ckpt[0] = Object.values(EXAMPLE_CHECKPOINTS);
+  // The Stable Diffusion route's examples need ComfyUI_IPAdapter_plus (as a real 0.3.64 served it) and files there.
+  const ipadapter = ObjectInfo.parse(JSON.parse(readFileSync(new URL('fixtures/object_info.ipadapter-plus.json', import.meta.url), 'utf8')));
+  const C = EXAMPLE_CONDITIONING;
+  const lists: [ObjectInfo[string] | undefined, 'folder' | 'clip_name' | 'ipadapter_file', string[]][] = [
+    [core.LoadImageSetFromFolderNode, 'folder', [C.privateFolder, C.publicFolder]],
+    [core.CLIPVisionLoader, 'clip_name', [C.clipVitH, C.clipBigG]],
+    [ipadapter.IPAdapterModelLoader, 'ipadapter_file', [C.ipadapterSd15, C.ipadapterSdxl]],
+  ];
+  for (const [def, input, values] of lists) {
+    const spec = def?.input.required?.[input];
+    if (spec !== undefined) spec[0] = values;
+  }
   const ours = Object.fromEntries(ALL_NODES.map((n) => [n.id, nodeObjectInfo(n, EXAMPLE_CHOICES)]));
-  return ObjectInfo.parse({ ...core, ...ours });
+  return ObjectInfo.parse({ ...core, ...ipadapter, ...ours });
 }
 
 test('the API-format example workflows exist', () => {

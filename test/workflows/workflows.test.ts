@@ -14,23 +14,30 @@ import { uiToApi } from '../../src/comfy/ui-to-api.js';
 import { ApiPrompt } from '../../src/comfy/workflow-api.js';
 import { UiWorkflow, VIRTUAL_NODE_TYPES } from '../../src/comfy/workflow-ui.js';
 import { nodeObjectInfo } from '../../src/worker/object-info.js';
-import { EXAMPLE_CHECKPOINTS, EXAMPLE_CHOICES, EXAMPLE_FOLDERS, EXAMPLE_PACKS } from '../../scripts/workflow-specs.js';
+import { EXAMPLE_CHECKPOINTS, EXAMPLE_CHOICES, EXAMPLE_CONDITIONING, EXAMPLE_FOLDERS, EXAMPLE_PACKS } from '../../scripts/workflow-specs.js';
 
 const root = new URL('../../', import.meta.url);
 const core = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.core.json', root), 'utf8')));
+/** ComfyUI_IPAdapter_plus's IPAdapterModelLoader and IPAdapterEmbeds, captured from a real ComfyUI 0.3.64. */
+const ipadapter = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.ipadapter-plus.json', root), 'utf8')));
 const ours = Object.fromEntries(ALL_NODES.map((n) => [n.id, nodeObjectInfo(n, EXAMPLE_CHOICES)]));
-const info = ObjectInfo.parse({ ...core, ...ours });
+const info = ObjectInfo.parse({ ...core, ...ipadapter, ...ours });
 const dir = new URL('workflows/', root);
 const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 /** Dropdowns whose lists depend on what the user installed: the examples name placeholders. */
-const MACHINE_SPECIFIC = new Set([...Object.values(EXAMPLE_CHECKPOINTS), ...Object.values(EXAMPLE_PACKS), ...Object.values(EXAMPLE_FOLDERS)]);
+const MACHINE_SPECIFIC = new Set([
+  ...Object.values(EXAMPLE_CHECKPOINTS), ...Object.values(EXAMPLE_PACKS), ...Object.values(EXAMPLE_FOLDERS), ...Object.values(EXAMPLE_CONDITIONING),
+]);
 
 function load(path: URL): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-test('there are the four example workflows, each with an API twin', () => {
-  assert.deepEqual(names, ['0-reference-demo.json', '1-sd15-not-yet-needs-an-sd15-pack.json', '2-sdxl-not-yet-needs-an-sdxl-pack.json', '3-save-dp-lora.json']);
+test('there are the eight example workflows, each with an API twin', () => {
+  assert.deepEqual(names, [
+    '0-reference-demo.json', '1-sd15-not-yet-needs-an-sd15-pack.json', '2-sdxl-not-yet-needs-an-sdxl-pack.json', '3-save-dp-lora.json',
+    '4-dp-ipadapter-sd15.json', '5-dp-ipadapter-sdxl.json', '6-dp-revision-sdxl.json', '7-build-conditioning-pack.json',
+  ]);
   assert.deepEqual(readdirSync(new URL('api/', dir)).sort(), names);
 });
 
@@ -60,7 +67,7 @@ for (const name of names) {
       if (VIRTUAL_NODE_TYPES.has(n.type)) continue; // Note nodes: frontend only, never in the prompt
       const def = info[n.type];
       assert.ok(def, `${n.type} is neither a core node nor ours`);
-      assert.ok(n.type.startsWith('DPHyperLoRA_') || n.type in core);
+      assert.ok(n.type.startsWith('DPHyperLoRA_') || n.type in core || n.type in ipadapter);
       for (const i of n.inputs ?? []) if (i.link != null) assert.ok(linkIds.has(i.link), `${n.type}.${i.name}: dangling link ${i.link}`);
       const linked = new Set((n.inputs ?? []).filter((i) => i.link != null).map((i) => i.name));
       const widgets = declaredInputs(def).filter((i) => i.isWidget && !linked.has(i.name));
@@ -95,14 +102,31 @@ test('the runs-anywhere workflows use only bundled resources; the SD ones name t
   assert.deepEqual(sd15['8']?.inputs.model, ['4', 0]);
 });
 
-test('Noisy Aggregate in every example has no seed and release 1', () => {
-  for (const name of names) {
+test('Noisy Aggregate in every example that releases has no seed and release 1', () => {
+  for (const name of names.filter((n) => n !== '7-build-conditioning-pack.json')) {
     const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
     const agg = Object.values(api).find((n) => n.class_type === 'DPHyperLoRA_NoisyAggregate');
     assert.ok(agg);
     assert.deepEqual(Object.keys(agg.inputs).sort(), ['delta', 'embeddings', 'epsilon', 'n_public', 'relation', 'release', 'too_few_images']);
     assert.equal(agg.inputs.release, 1);
   }
+});
+
+test('the Stable Diffusion route examples: CLIPVisionEncode feeds DP Embed (CLIP Vision) with the same IMAGE batch; DP Conditioning feeds the adapter', () => {
+  for (const name of ['4-dp-ipadapter-sd15.json', '5-dp-ipadapter-sdxl.json', '6-dp-revision-sdxl.json']) {
+    const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));
+    assert.deepEqual(api['33']?.inputs.clip_vision_output, ['32', 0]);
+    assert.deepEqual(api['33']?.inputs.images, ['30', 0]);
+    assert.deepEqual(api['32']?.inputs.image, ['30', 0]);
+    assert.deepEqual(api['34']?.inputs.embeddings, ['33', 0]);
+    assert.equal(api['33']?.inputs.pack, api['35']?.inputs.pack);
+  }
+  const ip = ApiPrompt.parse(load(new URL('api/4-dp-ipadapter-sd15.json', dir)));
+  assert.deepEqual([ip['36']?.inputs.pos_embed, ip['36']?.inputs.neg_embed], [['35', 1], ['35', 2]]);
+  const rev = ApiPrompt.parse(load(new URL('api/6-dp-revision-sdxl.json', dir)));
+  assert.deepEqual(rev['37']?.inputs.clip_vision_output, ['35', 0]);
+  const build = ApiPrompt.parse(load(new URL('api/7-build-conditioning-pack.json', dir)));
+  assert.deepEqual(build['38']?.inputs.public_clip_vision_output, ['32', 0]);
 });
 
 test('our /object_info computed from the manifest equals what real ComfyUI 0.3.64 served for the plugin', () => {
