@@ -114,8 +114,7 @@ export function budgetContext(report: BudgetReport, release: DatasetRelease): Bu
   };
 }
 
-/** A set's route, plus (pack route only) the noise level above which the release stops after the count. */
-type Route = SourcedPrivateSet<DatasetEmbeddingValue['metadata']> & { readonly stopAboveNoise?: number };
+type Route = SourcedPrivateSet<DatasetEmbeddingValue['metadata']>;
 
 /**
  * The route of the set behind the handle: DP Embed's images through the pack's encoder, or a set that brings its own

@@ -127,7 +127,7 @@ function dpConditioningChain(clipFile: string, pack: string): NodeSpec[] {
     { id: 31, type: 'CLIPVisionLoader', pos: [40, 300], widgets: [clipFile] },
     { id: 32, type: 'CLIPVisionEncode', pos: [380, 300], widgets: ['center'], links: { clip_vision: [31, 0], image: [30, 0] } },
     { id: 33, type: 'DPHyperLoRA_EmbedClipVision', pos: [700, 100], color: DP, widgets: [pack], links: { clip_vision_output: [32, 0], images: [30, 0] } },
-    { id: 34, type: 'DPHyperLoRA_NoisyAggregate', pos: [1040, 100], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1], links: { embeddings: [33, 0] } },
+    { id: 34, type: 'DPHyperLoRA_NoisyAggregate', pos: [1040, 100], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [33, 0] } },
     { id: 35, type: 'DPHyperLoRA_Conditioning', pos: [1420, 100], size: [340, 160], color: DP, widgets: [pack], links: { dp_embedding: [34, 0] } },
   ];
 }

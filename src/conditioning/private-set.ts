@@ -100,5 +100,7 @@ export function conditioningPrivateSet(set: ProjectedPrivateSet): SourcedPrivate
     source: projectedSource(set),
     noiseWarning: (release) => noiseWarning(release.plan, publicCountOf(release)),
     metadata: (release, releaseNumber) => conditioningReleaseMetadata(set.pack, release.plan, publicCountOf(release), releaseNumber),
+    // The warning's threshold (expected noise norm σ·√k/n above C/2) as σ/(n·C): 1/(2√k). Public: k is the pack's.
+    stopAboveNoise: 0.5 / Math.sqrt(set.pack.manifest.basis.k),
   };
 }

@@ -29,7 +29,7 @@ export function refuseBeforeCharge(plan: ReleasePlan, declaredN: number, maxNois
   if (noise <= maxNoiseOverC) return;
   throw new DpHyperLoraError('TOO_FEW_IMAGES',
     `refused before any privacy budget was spent: with the declared n = ${declaredN} at ε = ${show(plan.epsilon)} the noise on the mean embedding would be ${show(noise)} C, `
-    + `above the pack's trained range (max ${maxNoiseOverC} C), so the LoRA would be mostly noise. Use at least ${smallestNFor(plan, maxNoiseOverC)} images `
+    + `above the most this pack is made for (max ${show(maxNoiseOverC)} C), so the LoRA or conditioning would be mostly noise. Use at least ${smallestNFor(plan, maxNoiseOverC)} images `
     + `at this ε, or a larger ε, ${OPT_IN}.`,
     { details: { declaredN, noiseOverC: noise, trainedMax: maxNoiseOverC, fewestImages: smallestNFor(plan, maxNoiseOverC) } });
 }
@@ -48,7 +48,7 @@ export function stopAfterCount(o: {
     : `Nothing more was charged now: release #${o.releaseNumber} already stopped here and paid only the noisy count's share (ε = ${show(o.countEpsilon)} per image); no LoRA was made.`;
   return new DpHyperLoraError('TOO_FEW_IMAGES',
     `stopped after the noisy image count: it came out at about ${Math.round(o.noisyCount)}, and at ε = ${show(o.plan.epsilon)} that puts the noise on the mean embedding at `
-    + `${show(noise)} C, above the pack's trained range (max ${o.maxNoiseOverC} C), so the LoRA would be mostly noise. ${charged} `
+    + `${show(noise)} C, above the most this pack is made for (max ${show(o.maxNoiseOverC)} C), so the LoRA or conditioning would be mostly noise. ${charged} `
     + `Use at least ${fewest} images at this ε, or a larger ε (with a new release number), ${OPT_IN}.`,
     { details: { noisyCount: o.noisyCount, noiseOverC: noise, trainedMax: o.maxNoiseOverC, fewestImages: fewest, countEpsilon: o.countEpsilon, chargedNow: o.chargedNow } });
 }

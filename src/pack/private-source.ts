@@ -66,6 +66,11 @@ export interface SourcedPrivateSet<M> {
   noiseWarning(release: DatasetRelease): string | undefined;
   /** The public metadata that travels with the DP dataset embedding. */
   metadata(release: DatasetRelease, releaseNumber: number): M;
+  /**
+   * σ_sum / (n·C) above which the release stops after the noisy count (Noisy Aggregate's too_few_images gate,
+   * src/pack/noise-gate.ts); a public constant of the route (pack or conditioning pack), never of the set.
+   */
+  readonly stopAboveNoise?: number;
 }
 
 /** True for a {@link SourcedPrivateSet} (M is the caller's metadata type; it is not checked at run time). */

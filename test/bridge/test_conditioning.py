@@ -26,7 +26,8 @@ def _build_pack(host, name=PACK, model="vit-h", count=40, k=8):
     })
 
 
-def _private_chain(pack=PACK, model="vit-h", count=N_CANARY, image_count=None, release=1, relation="add-remove"):
+def _private_chain(pack=PACK, model="vit-h", count=N_CANARY, image_count=None, release=1, relation="add-remove",
+                   too_few="make the LoRA anyway"):
     return {
         "1": {"class_type": "RandomImages", "inputs": {"count": count, "size": 32, "seed": 2}},
         "5": {"class_type": "RandomImages", "inputs": {"count": image_count or count, "size": 32, "seed": 2}},
@@ -34,7 +35,8 @@ def _private_chain(pack=PACK, model="vit-h", count=N_CANARY, image_count=None, r
         "3": {"class_type": "CLIPVisionEncode", "inputs": {"clip_vision": ["2", 0], "image": ["1", 0], "crop": "center"}},
         "4": {"class_type": "DPHyperLoRA_EmbedClipVision", "inputs": {"pack": pack, "clip_vision_output": ["3", 0], "images": ["5", 0]}},
         "6": {"class_type": "DPHyperLoRA_NoisyAggregate", "inputs": {
-            "embeddings": ["4", 0], "epsilon": 4.0, "delta": 1e-5, "relation": relation, "n_public": count if relation == "replace-one" else 0, "release": release}},
+            "embeddings": ["4", 0], "epsilon": 4.0, "delta": 1e-5, "relation": relation, "n_public": count if relation == "replace-one" else 0, "release": release,
+            "too_few_images": too_few}},
         "7": {"class_type": "DPHyperLoRA_Conditioning", "inputs": {"pack": pack, "dp_embedding": ["6", 0]}},
         "8": {"class_type": "ConditioningSink", "inputs": {"clip_vision_output": ["7", 0], "pos": ["7", 1], "neg": ["7", 2]}},
     }
@@ -98,7 +100,8 @@ def test_full_route_outputs_a_real_output_and_embeds_and_the_n_canary_stays_priv
         out_norm = json.load(fh)["output"]["norm"]
     assert abs(float(pos.norm()) - out_norm) < 1e-3 * out_norm
     agg = results["6"]["ui"]["text"]
-    assert agg[0].startswith("release #201 · add-remove · ε = 3.99")
+    assert agg[0].startswith("privacy cost ε = 3.99 of your 10 per image")
+    assert any(t.startswith("details: add-remove · ε = 3.99") for t in agg)
     assert results["6"]["ui"]["dp_release"][0]["count"]["treatment"] == "noisy-count"
     cond = results["7"]["ui"]["text"]
     assert cond[0] == "clip-vit-h-14 · image_embeds [1, 1024] from k = 8 public directions (pack cond-vit-h)"
@@ -110,7 +113,7 @@ def test_full_route_outputs_a_real_output_and_embeds_and_the_n_canary_stays_priv
     # The noisy count is a DP output, shown on purpose (and often close to n): it is left out of the search.
     uis = json.loads(json.dumps([r["ui"] for r in list(results.values()) + list(again.values())]))
     for ui in uis:
-        ui["text"] = [t for t in ui.get("text", []) if not t.startswith("n: private, released only as a noisy count")]
+        ui["text"] = [t for t in ui.get("text", []) if not t.startswith("number of images: kept private; only a noisy count was released")]
         for summary in ui.get("dp_release", []):
             summary["count"].pop("noisyCount")
     everything = json.dumps(uis, ensure_ascii=False)
@@ -126,6 +129,12 @@ def test_too_few_images_warn_on_both_nodes_naming_the_n_that_fits(host, pack_dir
     warn = [t for t in results["6"]["ui"]["text"] if t.startswith("⚠")]
     assert len(warn) == 1 and "above half the clip norm" in warn[0] and re.search(r"needs about n ≥ \d+ images", warn[0])
     assert [t for t in results["7"]["ui"]["text"] if t.startswith("⚠")] == warn
+
+
+def test_too_few_images_stop_the_conditioning_route_before_any_charge_under_replace_one(host, pack_dir):
+    # The same threshold as the warning (expected noise norm above C/2), applied by Noisy Aggregate's gate.
+    with pytest.raises(Exception, match=r"^\[TOO_FEW_IMAGES\] refused before any privacy budget was spent"):
+        host.executor().run(_private_chain(count=2, release=204, relation="replace-one", too_few="stop after the count"))
 
 
 def test_a_conditioning_release_is_refused_by_hypernetwork_lora(host, pack_dir):
