@@ -203,3 +203,28 @@ test('a PNG whose pixel data is damaged is rejected by the fast path', async () 
   assert.equal(fastPngEligible(damaged), true);
   await assert.rejects(decodeImage(damaged));
 });
+
+/** The PNG's chunks as [type, whole chunk bytes (length, type, data, CRC)]. */
+function pngChunks(png: Buffer): [string, Buffer][] {
+  const out: [string, Buffer][] = [];
+  for (let at = 8; at + 12 <= png.length;) {
+    const length = png.readUInt32BE(at);
+    out.push([png.toString('latin1', at + 4, at + 8), png.subarray(at, at + 12 + length)]);
+    at += 12 + length;
+  }
+  return out;
+}
+
+test('an orientation-6 PNG whose only extra chunk is eXIf bypasses the fast path and decodes upright, 4×8', async () => {
+  const tagged = await sharp(halves(), { raw: { width: 8, height: 4, channels: 3 } }).png().withMetadata({ orientation: 6 }).toBuffer();
+  // sharp also writes an iCCP chunk, which alone would keep the file off the fast path; drop it, keep eXIf.
+  const chunks = pngChunks(tagged).filter(([type]) => type !== 'iCCP');
+  assert.deepEqual(chunks.map(([type]) => type).filter((type) => !['IHDR', 'IDAT', 'IEND', 'pHYs'].includes(type)), ['eXIf']);
+  const png = Buffer.concat([tagged.subarray(0, 8), ...chunks.map(([, bytes]) => bytes)]);
+  assert.equal((await sharp(png).metadata()).orientation, 6, 'libvips reads the orientation from eXIf');
+  assert.equal(fastPngEligible(png), false);
+  const img = await decodeImage(png);
+  assert.deepEqual([img.width, img.height], [4, 8]);
+  assert.deepEqual(rgbAt(img, 2, 1), [255, 0, 0], 'top (was left) is red');
+  assert.deepEqual(rgbAt(img, 2, 6), [0, 0, 255], 'bottom (was right) is blue');
+});
