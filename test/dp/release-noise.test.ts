@@ -8,12 +8,14 @@
  * Prop. 1.6). The plan may round σ up to the sampler's exact scale, never down, and by less than 1%.
  *
  * Power and false-positive rate. For R Gaussian draws the sample variance has relative standard error √(2/R).
- *   - count: one draw per release, R = 60,000 releases → SE 0.58%; the ±3% band is 5.2 SE, so a correct
- *     sampler fails with probability ≤ 2·10⁻⁷; σ × 0.75 moves the variance by −43.75% (75 SE).
- *   - sum: 64 coordinates per release → 3.84·10⁶ draws, SE 0.072%; ±3% is 41 SE (false alarm < 10⁻³⁰⁰).
+ *   - sum: 4,000 releases × 64 coordinates = 256,000 draws, SE 0.28%; the ±3% band is 10.6 SE (false alarm
+ *     < 10⁻²⁵); σ × 0.75 moves the variance by −43.75% (156 SE).
+ *   - count: one draw per release, R = 60,000 releases → SE 0.58%; ±3% is 5.2 SE, so a correct sampler fails
+ *     with probability ≤ 2·10⁻⁷; σ × 0.75 is 75 SE away. The count's noise does not depend on d (asserted:
+ *     the d = 1 and d = 64 plans have the same count scale), so these releases use d = 1 to stay fast.
  *   - means: |mean| ≤ 5 SE (false alarm ≤ 6·10⁻⁷ each).
  * The discrete Gaussian's variance differs from σ² by less than 10⁻¹⁰ relative at these scales (σ ≥ 12 grid
- * units), far inside the band. About 6-10 s on the 2-core machine.
+ * units), far inside the band. About 1-2 s.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,14 +29,15 @@ const N_ROWS = 6;
 const EPS = epsilon(1);
 const DELTA = delta(1e-5);
 
-/** Six rows in the clip ball (‖row‖ = 0.5 < C = 1), so clipping leaves them alone and the exact sum is known. */
+/** Six rows in the clip ball (‖row‖ ≤ 0.5 < C = 1), so clipping leaves them alone and the exact sum is known. */
 function sumFor(plan: ReleasePlan): { sum: ReturnType<typeof clippedSumFor>; exact: Float64Array } {
+  const dim = plan.request.dim;
   const sum = clippedSumFor(plan);
-  const rows = new Float64Array(N_ROWS * D);
-  for (let r = 0; r < N_ROWS; r++) for (let i = 0; i < D; i++) rows[r * D + i] = (i + r) % 2 === 0 ? 0.0625 : -0.0625;
+  const rows = new Float64Array(N_ROWS * dim);
+  for (let r = 0; r < N_ROWS; r++) for (let i = 0; i < dim; i++) rows[r * dim + i] = (i + r) % 2 === 0 ? 0.0625 : -0.0625;
   sum.addBatch(rows);
-  const exact = new Float64Array(D);
-  for (let r = 0; r < N_ROWS; r++) for (let i = 0; i < D; i++) exact[i] = (exact[i] as number) + (rows[r * D + i] as number);
+  const exact = new Float64Array(dim);
+  for (let r = 0; r < N_ROWS; r++) for (let i = 0; i < dim; i++) exact[i] = (exact[i] as number) + (rows[r * dim + i] as number);
   return { sum, exact };
 }
 
@@ -67,15 +70,22 @@ test('add-remove at d = 64: sum and count noise variances are σ_sum² and σ_co
 
   const { sum, exact } = sumFor(plan);
   const sumNoise = new Moments();
-  const countNoise = new Moments();
-  for (let r = 0; r < 60_000; r++) {
+  for (let r = 0; r < 4_000; r++) {
     const out = releaseMean(sum, plan);
-    assert.equal(out.relation, 'add-remove');
-    if (out.relation !== 'add-remove') return;
     for (let i = 0; i < D; i++) sumNoise.add((out.noisySum[i] as number) - (exact[i] as number));
-    countNoise.add(out.noisyCount - N_ROWS);
   }
   assertVariance(sumNoise, sigmaSumExpected, 'sum noise');
+
+  const plan1 = planRelease({ ...plan.request, dim: 1 });
+  assert.deepEqual(plan1.noiseCount, plan.noiseCount, 'the count noise does not depend on d');
+  const one = sumFor(plan1).sum;
+  const countNoise = new Moments();
+  for (let r = 0; r < 60_000; r++) {
+    const out = releaseMean(one, plan1);
+    assert.equal(out.relation, 'add-remove');
+    if (out.relation !== 'add-remove') return;
+    countNoise.add(out.noisyCount - N_ROWS);
+  }
   assertVariance(countNoise, sigmaCountExpected, 'count noise');
 });
 
