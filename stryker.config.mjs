@@ -5,6 +5,7 @@
  *   npm run mutate:lora    src/lora against test/lora
  *   npm run mutate:pack    src/pack/png-fast-path.ts against test/pack/preprocess.test.ts
  *   MUTATE_FILES=src/dp/clip.ts,src/dp/grid.ts npm run mutate:dp    only those files of the scope
+ *   MUTATE_TESTS=test/dp/clip.test.ts,...                             only those test files (faster, may kill fewer)
  *
  * Each scope keeps its own incremental file under reports/mutation/, so a rerun tests only mutants whose code
  * or covering tests changed. The test runner is the TAP runner: node:test prints TAP, one process per test
@@ -18,13 +19,15 @@ const SCOPES = {
 const scopeName = process.env.MUTATE_SCOPE ?? 'dp';
 const scope = SCOPES[scopeName];
 if (scope === undefined) throw new Error(`MUTATE_SCOPE must be one of ${Object.keys(SCOPES).join(', ')}, got ${scopeName}`);
-const only = (process.env.MUTATE_FILES ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+const list = (name) => (process.env[name] ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+const only = list('MUTATE_FILES');
+const tests = list('MUTATE_TESTS');
 
 export default {
   packageManager: 'npm',
   testRunner: 'tap',
   tap: {
-    testFiles: scope.tests,
+    testFiles: tests.length > 0 ? tests : scope.tests,
     nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,
   },
