@@ -39,7 +39,7 @@ export default {
   ignorePatterns: ['training', 'bench', 'web', 'demo-data', 'dist', 'docs', 'workflows', 'reports', '.stryker-tmp*'],
   coverageAnalysis: 'perTest',
   concurrency: 2,
-  timeoutMS: 60000,
+  timeoutMS: 10000,
   timeoutFactor: 3,
   incremental: true,
   incrementalFile: `reports/mutation/${scopeName}-incremental.json`,
