@@ -132,3 +132,18 @@ test('a header key "__proto__" is plain data, not a prototype change', () => {
   assert.equal(file.tensors[0]?.name, '__proto__');
   assert.equal(({} as Record<string, unknown>)['x'], undefined);
 });
+
+test('limits are inclusive where they should be; a gap at the start and more than ten problems are reported', () => {
+  rejects(new Uint8Array(8), 'the header is 0 bytes, too short to hold a JSON object');
+  const two = craft('{}');
+  assert.deepEqual(parseSafetensors(two, { maxHeaderBytes: 2 }).tensors, [], 'a header of exactly the limit is accepted');
+  rejects(craft(`{${T('a', 'F32', '[1]', 4, 8)}}`, 8),
+    '1 problem(s) in the tensor table: tensor "a" begins at 4, leaving a gap of 4 bytes after the start of the buffer');
+  const names = Array.from({ length: 12 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+  const listed = names.map((n) => `tensor "${n}" has unknown dtype "F17"`);
+  rejects(craft(`{${names.map((n, i) => T(n, 'F17', '[1]', 4 * i, 4 * i + 4)).join(',')}}`, 48),
+    `12 problem(s) in the tensor table: ${listed.slice(0, 10).join('; ')} (and 2 more)`);
+  const ten = names.slice(0, 10);
+  rejects(craft(`{${ten.map((n, i) => T(n, 'F17', '[1]', 4 * i, 4 * i + 4)).join(',')}}`, 40),
+    `10 problem(s) in the tensor table: ${listed.slice(0, 10).join('; ')}`);
+});
