@@ -92,7 +92,7 @@ LORA_CALLS: list[dict] = []
 def _load_lora_for_models(model, clip, lora, strength_model, strength_clip):
     """Records the call and maps every kohya key to the fake model's modules (comfyui.md §3.3)."""
     table = attention_table(model.arch) if model is not None else {}
-    used, unused, shape_errors, loaded = set(), [], [], {}
+    used, unused, shape_errors, loaded, targets = set(), [], [], {}, {}
     for key in lora:
         prefix = key.rsplit(".lora_down.weight", 1)[0].rsplit(".lora_up.weight", 1)[0].rsplit(".alpha", 1)[0]
         if prefix not in table:
@@ -106,8 +106,9 @@ def _load_lora_for_models(model, clip, lora, strength_model, strength_clip):
         if key.endswith(".lora_up.weight") and list(t.shape)[:1] != [out_dim]:
             shape_errors.append(key)
         loaded[target] = True
+        targets[key] = target
     LORA_CALLS.append({"lora": lora, "strength_model": strength_model, "strength_clip": strength_clip,
-                       "unused": unused, "shape_errors": shape_errors, "modules": len(loaded)})
+                       "unused": unused, "shape_errors": shape_errors, "modules": len(loaded), "targets": targets})
     patched = None
     if model is not None:
         patched = model.clone()

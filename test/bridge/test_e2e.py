@@ -46,6 +46,7 @@ def test_dp_nodes_with_an_sd15_pack_patch_the_model_and_every_key_maps(host):
     assert type(call["lora"]).__name__ == "LoraTensors" and isinstance(call["lora"], dict)
     patched = ModelSink.SEEN[-1]
     assert patched.arch == "sd15" and len(patched.patches) == 128
+    _assert_matches_real_unet(call, patched, "sd15")
     lines = results["3"]["ui"]["text"]
     assert re.fullmatch(r"privacy cost ε = 0\.9995 of your 10 per image · about \d+ more releases like this", lines[0])
     assert lines[1].startswith("release #101: re-running it is free")
@@ -57,6 +58,33 @@ def test_dp_nodes_with_an_sd15_pack_patch_the_model_and_every_key_maps(host):
     assert summary["charged"] is True and summary["count"]["treatment"] == "noisy-count"
     assert set(summary) == {"schema", "releaseNumber", "relation", "epsilon", "delta", "count", "sigmaSum", "clipNorm",
                             "charged", "epsilonCharged", "budgetLeftEpsilon", "warnings", "budgetEpsilon", "releasesLeft", "rho"}
+
+
+_REAL_ATTENTION = re.compile(r"\.transformer_blocks\.\d+\.attn[12]\.to_(q|k|v|out\.0)\.weight$")
+
+
+def _assert_matches_real_unet(call, patched, arch):
+    """Checks the LoRA against the UNet keys and shapes that real ComfyUI 0.3.64 built (test/fixtures/lora/,
+    recorded on the meta device), not against the stand-in's table or src/lora/layouts: the patched weights
+    are exactly the real model's attention projections, and every factor's shape fits its real weight."""
+    import gzip
+    path = os.path.join(os.path.dirname(__file__), "..", "fixtures", "lora", f"unet-keys-{arch}.json.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        real = json.load(fh)
+    assert real["comfyui"] == "0.3.64" and real["base"] == arch
+    attention = {k for k in real["keys"] if _REAL_ATTENTION.search(k)}
+    assert set(patched.patches) == attention, sorted(set(patched.patches) ^ attention)[:5]
+    rank = None
+    for key, tensor in call["lora"].items():
+        out_dim, in_dim = real["shapes"][call["targets"][key]]
+        shape = list(tensor.shape)
+        if key.endswith(".lora_down.weight"):
+            rank = rank or shape[0]
+            assert shape == [rank, in_dim], (key, shape, in_dim)
+        elif key.endswith(".lora_up.weight"):
+            assert shape[0] == out_dim, (key, shape, out_dim)
+        else:
+            assert key.endswith(".alpha") and shape == [], (key, shape)
 
 
 def _model_node(arch):
@@ -364,3 +392,4 @@ def test_the_committed_sd_workflows_patch_the_model_that_reaches_ksampler(host, 
     assert (call["modules"], call["unused"], call["shape_errors"], len(call["lora"])) == (modules, [], [], modules * 3)
     sampled = KSampler.SEEN[-1]
     assert sampled.arch == arch and len(sampled.patches) == modules
+    _assert_matches_real_unet(call, sampled, arch)

@@ -84,7 +84,7 @@ test('batch reports a workflow that does not fit the server with exit status 2 a
 });
 
 test('Ctrl-C interrupts the running prompt on the server, records it, and exits 130', async () => {
-  const s = await startFakeComfy({ nodeMs: 1500 });
+  const s = await startFakeComfy({ nodeMs: 60_000 }); // Ctrl-C, not the clock, ends the running prompt
   const dir = mkdtempSync(join(tmpdir(), 'batch-e2e-'));
   const wf = join(dir, 'wf.json');
   writeFileSync(wf, JSON.stringify(uiWorkflow()));

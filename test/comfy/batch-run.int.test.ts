@@ -87,7 +87,7 @@ test('two servers: jobs are spread least-loaded first and run in parallel', asyn
 });
 
 test('a server that dies mid-batch: its jobs are retried on the other server', async () => {
-  const a = await startFakeComfy({ nodeMs: 40 });
+  const a = await startFakeComfy({ nodeMs: 60_000 }); // a job on a is always in flight when a dies
   const b = await startFakeComfy({ nodeMs: 40 });
   const out = mkdtempSync(join(tmpdir(), 'batch-'));
   let killed = false;
@@ -104,7 +104,7 @@ test('a server that dies mid-batch: its jobs are retried on the other server', a
 });
 
 test('the only server dies: each job is retried up to the cap, then recorded as failed, and the batch ends', async () => {
-  const s = await startFakeComfy({ nodeMs: 40 });
+  const s = await startFakeComfy({ nodeMs: 60_000 }); // the kill, not the clock, ends the first prompt
   const out = mkdtempSync(join(tmpdir(), 'batch-'));
   s.onExecutionStart(() => setTimeout(() => { void s.kill(); }, 20));
   const retries: string[] = [];
@@ -117,7 +117,7 @@ test('the only server dies: each job is retried up to the cap, then recorded as 
 });
 
 test('interrupt: aborting interrupts running prompts, records them as interrupted, and a rerun finishes the rest', async () => {
-  const s = await startFakeComfy({ nodeMs: 300 });
+  const s = await startFakeComfy({ nodeMs: 60_000 }); // the abort, not the clock, ends the running prompt
   const out = mkdtempSync(join(tmpdir(), 'batch-'));
   try {
     const ac = new AbortController();

@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
 import { CryptoRandomSource, RandomBits, type RandomSource } from '../../src/dp/csprng.js';
 import * as publicApi from '../../src/dp/index.js';
 
@@ -73,4 +74,33 @@ test('the public surface exposes no randomness seam (no source, sampler or seede
   for (const hidden of ['RandomBits', 'CryptoRandomSource', 'releaseMeanWith', 'sampleDiscreteGaussian', 'sampleDiscreteGaussianVector']) {
     assert.ok(!names.includes(hidden), `${hidden} must not be exported from src/dp/index.ts`);
   }
+});
+
+test('CryptoRandomSource hands out exactly the words of webcrypto.getRandomValues, 64 KiB per refill', (t) => {
+  // Replaces the OS CSPRNG by a counter for this test only, to prove that every word comes from it, in order.
+  let calls = 0;
+  t.mock.method(webcrypto, 'getRandomValues', <T extends ArrayBufferView | null>(array: T): T => {
+    const words = array as unknown as Uint32Array;
+    for (let i = 0; i < words.length; i++) words[i] = (calls * 0x10000 + i * 2654435761) >>> 0;
+    calls++;
+    return array;
+  });
+  const src = new CryptoRandomSource();
+  for (let i = 0; i < 16384; i++) assert.equal(src.nextUint32(), (i * 2654435761) >>> 0, `word ${i}`);
+  assert.equal(calls, 1);
+  assert.equal(src.nextUint32(), 0x10000, 'the 16,385th word starts a fresh 64 KiB pool');
+  assert.equal(calls, 2);
+});
+
+test('no privacy noise touches Math.random: a release with Math.random poisoned still works', (t) => {
+  t.mock.method(Math, 'random', () => { throw new Error('Math.random was called on the privacy-noise path'); });
+  const plan = publicApi.planRelease({
+    epsilon: publicApi.epsilon(1), delta: publicApi.delta(1e-5), clipNorm: publicApi.clipNorm(1), relation: publicApi.ADD_REMOVE, dim: 8,
+  });
+  const sum = publicApi.clippedSumFor(plan);
+  sum.addBatch(new Float64Array(8 * 3).fill(0.1));
+  // More than one 64 KiB pool of words, so a refill happens with the poison in place.
+  for (let i = 0; i < 3000; i++) publicApi.releaseMean(sum, plan);
+  const bits = new RandomBits(new CryptoRandomSource());
+  for (let i = 0; i < 20_000; i++) bits.uniformInt(1000);
 });

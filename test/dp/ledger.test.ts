@@ -225,3 +225,24 @@ test('the database never holds an image path, name or pixels', async (t) => {
     assert.equal(bytes.indexOf(Buffer.from(needle, 'latin1')), -1, `found ${needle} in the ledger files`);
   }
 });
+
+test('every image of a multi-image set is charged, whatever its position in the set', async (t) => {
+  // After a 4-image release of 0.6 of the budget, each image on its own has room for less than another 0.6;
+  // an image that escaped the charge (first, last or any) would still fit one, like the fresh control image.
+  const { ledger } = tempLedger(t);
+  const ids = images(ledger, 5, 9);
+  const setIds = ids.slice(0, 4);
+  const fresh = ids[4] as ImageId;
+  const part = rho(0.6 * rhoForEpsilon(epsilon(10), delta(1e-5)));
+  for (const order of [setIds, [...setIds].reverse()]) {
+    const out = await ledger.release({ imageIds: order, params: PARAMS, releaseNumber: 1, rho: part, compute: () => 1 });
+    assert.equal(out.charged, order === setIds, 'the reordered set is the same set: a repeat charges nothing');
+  }
+  for (const [i, id] of setIds.entries()) {
+    await assert.rejects(ledger.release({ imageIds: [id], params: PARAMS, releaseNumber: 1, rho: part, compute: () => 2 }),
+      (e: unknown) => isDpError(e, 'BUDGET_EXHAUSTED'), `image ${i} of the set was not charged`);
+  }
+  const control = await ledger.release({ imageIds: [fresh], params: PARAMS, releaseNumber: 1, rho: part, compute: () => 3 });
+  assert.equal(control.charged, true);
+  assert.equal(ledger.budget().mostSpentImage.spentRho, part);
+});

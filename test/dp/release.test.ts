@@ -6,8 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ADD_REMOVE, analyticGaussianSigma, clipNorm, clippedSumFor, delta, epsilon, l2Sensitivity, meanNoiseInClipUnits,
-  planRelease, releaseMean, replaceOne, smallestNFor, epsilonFromRho, type ReleasePlan,
+  planRelease, releaseMean, replaceOne, smallestNFor, epsilonFromRho, rhoForEpsilon, type ReleasePlan,
 } from '../../src/dp/index.js';
+import { chooseGrid } from '../../src/dp/grid.js';
+import { releaseMeanWith } from '../../src/dp/release.js';
+import { CryptoRandomSource, RandomBits } from '../../src/dp/csprng.js';
 import { discreteGaussianRho, multivariateTauTerm } from '../../src/dp/discrete-gaussian-privacy.js';
 
 const request = { epsilon: epsilon(1), delta: delta(1e-5), clipNorm: clipNorm(1), relation: ADD_REMOVE, dim: 768 } as const;
@@ -116,4 +119,42 @@ test('multivariate discrete-Gaussian term: honest for small σ, nil at release s
   assert.equal(multivariateTauTerm({ t: 2 ** 25, m: 2 ** 25 }, 4096), 0);
   const rho = discreteGaussianRho(2 ** 24, { t: 2 ** 26, m: 76257479 }, 768);
   assert.ok(Math.abs(rho - 2 ** 48 / (2 * 2 ** 26 * 76257479)) / rho < 1e-14);
+});
+
+test('countShare: 0 is refused like 1, a valid share is used and recorded in the plan request', () => {
+  assert.throws(() => planRelease({ ...request, countShare: 0 }), { code: 'INVALID_ARGUMENT', message: 'countShare must be strictly between 0 and 1, got 0; the default is 0.1.' });
+  const plan = planRelease({ ...request, dim: 16, countShare: 0.25 });
+  assert.equal(plan.countShare, 0.25);
+  assert.equal(plan.request.countShare, 0.25);
+  assert.ok(Math.abs(plan.rhoCount / plan.rhoTotal - 0.25) < 0.005);
+  assert.equal(planRelease({ ...request, dim: 16 }).request.countShare, 0.1, 'the default share is recorded too');
+});
+
+test('the grid is chosen for the calibrated σ of the sum (it coarsens when σ is huge)', () => {
+  for (const eps of [1, 1e-5]) {
+    const plan = planRelease({ ...request, epsilon: epsilon(eps), dim: 64 });
+    const sigmaTarget = 1 / Math.sqrt(2 * 0.9 * rhoForEpsilon(epsilon(eps), request.delta));
+    assert.deepEqual(plan.grid, chooseGrid(request.clipNorm, 64, sigmaTarget), `ε = ${eps}`);
+  }
+  assert.notEqual(planRelease({ ...request, epsilon: epsilon(1e-5), dim: 64 }).grid.exponent, planRelease({ ...request, dim: 64 }).grid.exponent);
+});
+
+test('a plan is deeply frozen: its grid, noise scales and request cannot be edited after planning', () => {
+  const plan = planRelease({ ...request, dim: 4 });
+  for (const part of [plan, plan.grid, plan.noiseSum, plan.noiseCount, plan.request]) assert.ok(Object.isFrozen(part));
+  assert.throws(() => { (plan.noiseSum as { m: number }).m = 1; }, TypeError);
+});
+
+test('a ClippedSum built for another dimension or grid is refused, even with the same C', () => {
+  const plan = planRelease({ ...request, dim: 64 });
+  assert.throws(() => releaseMean(clippedSumFor(planRelease({ ...request, dim: 32 })), plan), { code: 'INVALID_ARGUMENT', message: /not built for this plan/ });
+  const coarser = planRelease({ ...request, epsilon: epsilon(1e-5), dim: 64 });
+  assert.throws(() => releaseMean(clippedSumFor(coarser), plan), { code: 'INVALID_ARGUMENT', message: /not built for this plan/ });
+  assert.throws(() => releaseMean(clippedSumFor(plan), coarser), { code: 'INVALID_ARGUMENT', message: /not built for this plan/ });
+});
+
+test('the internal noise step refuses an add-remove plan without count noise', () => {
+  const plan = planRelease({ ...request, dim: 4 });
+  const broken = { ...plan, noiseCount: null };
+  assert.throws(() => releaseMeanWith(clippedSumFor(plan), broken, new RandomBits(new CryptoRandomSource())), { code: 'INTERNAL', message: 'add-remove plan without count noise.' });
 });

@@ -1,13 +1,16 @@
 // Loads sd15 and sdxl LoRAs written by loraToSafetensors through real ComfyUI's key mapping
 // (lora_check.py: comfy.lora.model_lora_keys_unet + load_lora on a meta-device UNet). It must report every
-// tensor used and no shape error. Needs a ComfyUI source tree and torch, so it runs locally and is skipped
-// where they are absent (CI). Paths: $DP_COMFY_SRC (default /work/comfy-src) and $DP_LORA_CHECK_DIR
-// (default /work/shared/tools/real-comfyui, holding lora_check.py and shims/).
+// tensor used and no shape error. Needs a ComfyUI source tree and torch, so it runs where they are present and
+// is skipped, with the reason, where they are not (CI without ComfyUI):
+//   COMFYUI_SRC=/path/to/ComfyUI npm run test:integration      (DP_COMFY_SRC is accepted as an older name)
+// lora_check.py and its shims/ come from $DP_LORA_CHECK_DIR, else from shared/tools/real-comfyui beside the
+// repository (../shared in CI) or one level further up (a worktree under wt/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { loraToSafetensors, type NamedFloatTensor } from '../../src/lora/assemble.js';
 import { SD15_LAYOUT } from '../../src/lora/layouts/sd15.js';
@@ -16,10 +19,28 @@ import type { LoraLayout } from '../../src/lora/layouts/layout.js';
 import { LORA_METADATA_SCHEMA } from '../../src/lora/metadata.js';
 import { VERSION } from '../../src/version.js';
 
-const comfySrc = process.env.DP_COMFY_SRC ?? '/work/comfy-src';
-const toolDir = process.env.DP_LORA_CHECK_DIR ?? '/work/shared/tools/real-comfyui';
+const comfySrc = process.env.COMFYUI_SRC ?? process.env.DP_COMFY_SRC;
+const toolDir = process.env.DP_LORA_CHECK_DIR
+  ?? ['../../../shared/tools/real-comfyui', '../../../../shared/tools/real-comfyui']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+    .find((dir) => existsSync(join(dir, 'lora_check.py')));
 const python = '/usr/bin/python3';
-const available = existsSync(join(comfySrc, 'comfy', 'lora.py')) && existsSync(join(toolDir, 'lora_check.py')) && existsSync(python);
+
+/** Why this machine cannot run the check (shown as the skip reason), or false when it can. */
+function skipReason(): string | false {
+  if (comfySrc === undefined || comfySrc === '') {
+    return 'COMFYUI_SRC is not set: point it at a ComfyUI 0.3.64 source tree (COMFYUI_SRC=/path/to/ComfyUI) to run this check';
+  }
+  if (!existsSync(join(comfySrc, 'comfy', 'lora.py'))) return `COMFYUI_SRC=${comfySrc} holds no comfy/lora.py: point it at a ComfyUI source tree`;
+  if (toolDir === undefined || !existsSync(join(toolDir, 'lora_check.py'))) {
+    return 'lora_check.py not found: set DP_LORA_CHECK_DIR to the folder holding lora_check.py and shims/ (shared/tools/real-comfyui)';
+  }
+  if (!existsSync(python)) return `${python} not found: the check runs ComfyUI's own Python code`;
+  const torch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
+  if (torch.status !== 0) return `${python} cannot import torch (${(torch.stderr.trim().split('\n').at(-1) ?? '').slice(0, 200)}): install torch (CPU) to run this check`;
+  return false;
+}
+const skip = skipReason();
 
 /** Seeded uniform values in [-0.05, 0.05) (a 32-bit LCG: test data only). */
 function randomFactors(layout: LoraLayout, rank: number, seed: number): Record<string, NamedFloatTensor> {
@@ -37,7 +58,7 @@ function randomFactors(layout: LoraLayout, rank: number, seed: number): Record<s
 }
 
 for (const layout of [SD15_LAYOUT, SDXL_LAYOUT]) {
-  test(`real ComfyUI loads our ${layout.name} LoRA: every tensor used, no shape error`, { skip: available ? false : 'ComfyUI source or lora_check.py not present' }, (t) => {
+  test(`real ComfyUI loads our ${layout.name} LoRA: every tensor used, no shape error`, { skip }, (t) => {
     const rank = 4;
     const bytes = loraToSafetensors({
       outputs: randomFactors(layout, rank, layout.name === 'sd15' ? 15 : 20),
@@ -52,8 +73,8 @@ for (const layout of [SD15_LAYOUT, SDXL_LAYOUT]) {
     try {
       const file = join(dir, `${layout.name}.safetensors`);
       writeFileSync(file, bytes);
-      const r = spawnSync(python, [join(toolDir, 'lora_check.py'), comfySrc, file, layout.name], {
-        env: { ...process.env, PYTHONPATH: join(toolDir, 'shims') }, encoding: 'utf8', timeout: 300_000,
+      const r = spawnSync(python, [join(toolDir as string, 'lora_check.py'), comfySrc as string, file, layout.name], {
+        env: { ...process.env, PYTHONPATH: join(toolDir as string, 'shims') }, encoding: 'utf8', timeout: 300_000,
       });
       const report = r.stdout.trim().split('\n').at(-1) ?? '';
       t.diagnostic(`lora_check.py: ${report}`);

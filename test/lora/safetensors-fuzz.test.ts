@@ -102,7 +102,9 @@ function check(base: number, mutations: readonly Mutation[]): void {
     assert.match(e.message, /^safetensors: /);
     invalid++;
   }
-  assert.ok(performance.now() - started < 500, 'one small file must parse or fail in well under 500 ms');
+  // A generous bound that only a pathological parse (e.g. a shape product walked element by element) breaks,
+  // even on a loaded machine; a healthy parse takes well under a millisecond.
+  assert.ok(performance.now() - started < 5000, 'one small file must parse or fail in well under 5 s');
 }
 
 test('fuzz: 4000 random byte-level mutations of valid files', () => {

@@ -111,6 +111,12 @@ test('table damage: dtype, sizes, overflow, gaps, overlaps, range, coverage (all
     '1 problem(s) in the tensor table: tensor "b" begins at 8, leaving a gap of 4 bytes after tensor "a"');
   rejects(craft(`{${T('a', 'F32', '[2]', 0, 8)},${T('b', 'F32', '[1]', 4, 8)}}`, 8),
     '1 problem(s) in the tensor table: tensor "b" begins at 4, overlapping tensor "a" (which ends at 8)');
+  // A one-byte overlap (F16 pairs [0, 4) and [3, 7)) is as wrong as a large one; touching spans are fine.
+  rejects(craft(`{${T('a', 'F16', '[2]', 0, 4)},${T('b', 'F16', '[2]', 3, 7)}}`, 7),
+    '1 problem(s) in the tensor table: tensor "b" begins at 3, overlapping tensor "a" (which ends at 4)');
+  rejects(craft(`{${T('b', 'F16', '[2]', 3, 7)},${T('a', 'F16', '[2]', 0, 4)},${T('c', 'F16', '[1]', 7, 9)}}`, 9),
+    '1 problem(s) in the tensor table: tensor "b" begins at 3, overlapping tensor "a" (which ends at 4)');
+  assert.deepEqual(parseSafetensors(craft(`{${T('a', 'F16', '[2]', 0, 4)},${T('b', 'F16', '[2]', 4, 8)}}`, 8)).tensors.map((x) => x.name), ['a', 'b']);
   rejects(craft(`{${T('a', 'F32', '[2]', 0, 8)}}`, 4), '1 problem(s) in the tensor table: tensor "a" ends at 8, beyond the 4-byte buffer (the file is truncated)');
   rejects(craft(`{${T('a', 'F32', '[1]', 0, 4)}}`, 6),
     '1 problem(s) in the tensor table: the tensors cover 4 bytes but the buffer holds 6; 2 trailing bytes belong to no tensor');
@@ -125,4 +131,19 @@ test('a header key "__proto__" is plain data, not a prototype change', () => {
   assert.equal(file.metadata?.['__proto__'], 'x');
   assert.equal(file.tensors[0]?.name, '__proto__');
   assert.equal(({} as Record<string, unknown>)['x'], undefined);
+});
+
+test('limits are inclusive where they should be; a gap at the start and more than ten problems are reported', () => {
+  rejects(new Uint8Array(8), 'the header is 0 bytes, too short to hold a JSON object');
+  const two = craft('{}');
+  assert.deepEqual(parseSafetensors(two, { maxHeaderBytes: 2 }).tensors, [], 'a header of exactly the limit is accepted');
+  rejects(craft(`{${T('a', 'F32', '[1]', 4, 8)}}`, 8),
+    '1 problem(s) in the tensor table: tensor "a" begins at 4, leaving a gap of 4 bytes after the start of the buffer');
+  const names = Array.from({ length: 12 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+  const listed = names.map((n) => `tensor "${n}" has unknown dtype "F17"`);
+  rejects(craft(`{${names.map((n, i) => T(n, 'F17', '[1]', 4 * i, 4 * i + 4)).join(',')}}`, 48),
+    `12 problem(s) in the tensor table: ${listed.slice(0, 10).join('; ')} (and 2 more)`);
+  const ten = names.slice(0, 10);
+  rejects(craft(`{${ten.map((n, i) => T(n, 'F17', '[1]', 4 * i, 4 * i + 4)).join(',')}}`, 40),
+    `10 problem(s) in the tensor table: ${listed.slice(0, 10).join('; ')}`);
 });

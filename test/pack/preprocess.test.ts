@@ -203,3 +203,90 @@ test('a PNG whose pixel data is damaged is rejected by the fast path', async () 
   assert.equal(fastPngEligible(damaged), true);
   await assert.rejects(decodeImage(damaged));
 });
+
+/** The PNG's chunks as [type, whole chunk bytes (length, type, data, CRC)]. */
+function pngChunks(png: Buffer): [string, Buffer][] {
+  const out: [string, Buffer][] = [];
+  for (let at = 8; at + 12 <= png.length;) {
+    const length = png.readUInt32BE(at);
+    out.push([png.toString('latin1', at + 4, at + 8), png.subarray(at, at + 12 + length)]);
+    at += 12 + length;
+  }
+  return out;
+}
+
+test('an orientation-6 PNG whose only extra chunk is eXIf bypasses the fast path and decodes upright, 4×8', async () => {
+  const tagged = await sharp(halves(), { raw: { width: 8, height: 4, channels: 3 } }).png().withMetadata({ orientation: 6 }).toBuffer();
+  // sharp also writes an iCCP chunk, which alone would keep the file off the fast path; drop it, keep eXIf.
+  const chunks = pngChunks(tagged).filter(([type]) => type !== 'iCCP');
+  assert.deepEqual(chunks.map(([type]) => type).filter((type) => !['IHDR', 'IDAT', 'IEND', 'pHYs'].includes(type)), ['eXIf']);
+  const png = Buffer.concat([tagged.subarray(0, 8), ...chunks.map(([, bytes]) => bytes)]);
+  assert.equal((await sharp(png).metadata()).orientation, 6, 'libvips reads the orientation from eXIf');
+  const img = await decodeImage(png);
+  assert.deepEqual([img.width, img.height], [4, 8]);
+  assert.deepEqual(rgbAt(img, 2, 1), [255, 0, 0], 'top (was left) is red');
+  assert.deepEqual(rgbAt(img, 2, 6), [0, 0, 255], 'bottom (was right) is blue');
+  assert.equal(fastPngEligible(png), false);
+});
+
+/** A PNG from raw chunks (type, data); CRCs are computed. Lets a test build structures sharp would not write. */
+function pngOf(chunks: readonly [string, Buffer][], signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]): Buffer {
+  return Buffer.concat([Buffer.from(signature), ...chunks.map(([type, data]) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'latin1'), data])), 8 + data.length);
+    return out;
+  })]);
+}
+
+/** IHDR for an 8-bit image of colour type 0 (grey) or 2 (RGB). */
+function ihdr8(width: number, height: number, colourType: 0 | 2): Buffer {
+  const h = Buffer.alloc(13);
+  h.writeUInt32BE(width, 0);
+  h.writeUInt32BE(height, 4);
+  h.set([8, colourType, 0, 0, 0], 8);
+  return h;
+}
+
+/** A 5×3 8-bit grey PNG (colour type 0: sharp itself writes grey as RGB), with `extra` chunks before IDAT. */
+function grey5x3(extra: readonly [string, Buffer][] = []): Buffer {
+  const rows = Buffer.concat([0, 1, 2].map((y) => Buffer.from([0, ...[0, 1, 2, 3, 4].map((x) => 40 * x + 17 * y)])));
+  return pngOf([['IHDR', ihdr8(5, 3, 0)], ...extra, ['IDAT', deflateSync(rows)], ['IEND', Buffer.alloc(0)]]);
+}
+
+test('a grey (colour type 0) PNG with text and time chunks takes the fast path and decodes exactly as sharp', async () => {
+  const neutral: [string, Buffer][] = [
+    ['tEXt', Buffer.from('Comment\0hello', 'latin1')], ['zTXt', Buffer.concat([Buffer.from('Title\0\0', 'latin1'), deflateSync('x')])],
+    ['iTXt', Buffer.from('Author\0\0\0\0\0me', 'latin1')], ['tIME', Buffer.from([7, 234, 12, 7, 13, 0, 0])], ['pHYs', Buffer.from([0, 0, 11, 19, 0, 0, 11, 19, 1])],
+  ];
+  for (const png of [grey5x3(), grey5x3(neutral)]) {
+    assert.equal(png[25], 0, 'colour type 0');
+    assert.equal(fastPngEligible(png), true);
+    const viaSharp = await sharp(png).rotate().flatten({ background: '#000000' }).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer();
+    const img = await decodeImage(png);
+    assert.deepEqual([img.width, img.height], [5, 3]);
+    assert.deepEqual(Buffer.from(img.rgb), viaSharp);
+    assert.deepEqual(rgbAt(img, 4, 2), [194, 194, 194]);
+  }
+});
+
+test('the fast path refuses malformed chunk structure without throwing', () => {
+  const good = grey5x3();
+  const idat = ['IDAT', deflateSync(Buffer.alloc(3 * 6))] as [string, Buffer];
+  const iend = ['IEND', Buffer.alloc(0)] as [string, Buffer];
+  const cases: [string, Buffer][] = [
+    ['wrong first signature byte', Buffer.concat([Buffer.from([0x88]), good.subarray(1)])],
+    ['wrong last signature byte', Buffer.concat([good.subarray(0, 7), Buffer.from([0x0b]), good.subarray(8)])],
+    ['shorter than a signature and a header', good.subarray(0, 32)],
+    ['no IHDR', pngOf([idat, iend])],
+    ['no IEND (truncated after IDAT)', good.subarray(0, good.length - 12)],
+    ['IEND declaring data past the end', Buffer.concat([good.subarray(0, good.length - 12), Buffer.from([0, 0, 0, 5, 0x49, 0x45, 0x4e, 0x44, 0, 0, 0, 0])])],
+    ['IHDR of 14 bytes', pngOf([['IHDR', Buffer.concat([ihdr8(5, 3, 0), Buffer.from([0])])], idat, iend])],
+    ['width 0', pngOf([['IHDR', ihdr8(0, 3, 0)], idat, iend])],
+    ['height 0', pngOf([['IHDR', ihdr8(5, 0, 0)], idat, iend])],
+    ['colour type 3 (palette)', pngOf([['IHDR', Buffer.from([0, 0, 0, 5, 0, 0, 0, 3, 8, 3, 0, 0, 0])], idat, iend])],
+  ];
+  for (const [what, bytes] of cases) assert.equal(fastPngEligible(bytes), false, what);
+});

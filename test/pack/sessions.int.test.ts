@@ -31,10 +31,15 @@ test('auto reports the provider that actually ran, with a note when it fell back
       assert.equal(f.provider.requested, 'auto');
       assert.ok(f.provider.used === 'cuda' || (f.provider.used === 'cpu' && f.provider.note?.startsWith('CUDA not used (the CUDA provider failed to start') === true));
     }
-    // Later sessions reuse the decision.
+    // Later sessions reuse the decision: the very same resolution object, not a second decision (which would
+    // probe CUDA again and could land on another provider than the pack's first model).
+    const decided = f.provider;
+    const snapshot = structuredClone(decided);
     const h = await f.open(join(p.dir, 'hypernet.onnx'), 'hypernet.onnx');
     await h.release();
     assert.equal(f.provider.requested, 'auto');
+    assert.strictEqual(f.provider, decided, 'a later session made a new provider decision');
+    assert.deepEqual(f.provider, snapshot);
   } finally {
     await p.cleanup();
   }

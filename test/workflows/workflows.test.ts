@@ -87,6 +87,57 @@ for (const name of names) {
   });
 }
 
+/**
+ * What ComfyUI's frontend puts in an API prompt for one UI node, read independently of src/comfy (no uiToApi,
+ * no declaredInputs) and with node definitions as real ComfyUI 0.3.64 served them (the recorded /object_info
+ * of core nodes and of this plugin), not our manifest: linked inputs become [origin id, origin slot] from the
+ * links table; widget values are taken in input_order (required, then optional), skipping linked widgets and
+ * the extra control_after_generate value that follows a seed widget; _meta.title is the node's title or the
+ * served display name.
+ */
+const realOurs = (load(new URL('test/workflows/fixtures/object_info.dp-hyperlora.real.json', root)) as { object_info: Record<string, unknown> }).object_info;
+const realCore = load(new URL('test/comfy/fixtures/object_info.core.json', root)) as Record<string, unknown>;
+type RealDef = { input: { required?: Record<string, unknown[]>; optional?: Record<string, unknown[]> }; input_order?: { required?: string[]; optional?: string[] }; display_name: string };
+const WIDGET_TYPES = new Set(['INT', 'FLOAT', 'STRING', 'BOOLEAN', 'COMBO']);
+
+function expectedApiNode(node: { id: number | string; type: string; title?: string; inputs?: { name: string; link?: number | null }[]; widgets_values?: unknown }, links: unknown[][]): unknown {
+  const def = (realOurs[node.type] ?? realCore[node.type]) as RealDef | undefined;
+  assert.ok(def, `${node.type}: not in the recorded /object_info of real ComfyUI`);
+  const inputs: Record<string, unknown> = {};
+  const linked = new Set<string>();
+  for (const i of node.inputs ?? []) {
+    if (i.link == null) continue;
+    const l = links.find((x) => x[0] === i.link);
+    assert.ok(l, `${node.type}.${i.name}: link ${i.link} missing`);
+    inputs[i.name] = [String(l[1]), l[2]];
+    linked.add(i.name);
+  }
+  const values = node.widgets_values as unknown[];
+  let at = 0;
+  for (const group of ['required', 'optional'] as const) {
+    const names = def.input_order?.[group] ?? Object.keys(def.input[group] ?? {});
+    for (const name of names) {
+      const spec = def.input[group]?.[name] ?? [];
+      const isWidget = Array.isArray(spec[0]) || WIDGET_TYPES.has(String(spec[0]));
+      if (!isWidget || linked.has(name)) continue;
+      inputs[name] = values[at++];
+      if ((spec[1] as { control_after_generate?: boolean } | undefined)?.control_after_generate === true) at++;
+    }
+  }
+  assert.equal(at, values.length, `${node.type} (node ${node.id}): widget values left over or missing`);
+  return { class_type: node.type, inputs, _meta: { title: node.title ?? def.display_name } };
+}
+
+for (const name of names) {
+  test(`${name}: the API twin equals an independent reading of the UI file against real ComfyUI's /object_info`, () => {
+    const raw = load(new URL(name, dir)) as { nodes: { id: number; type: string; mode?: number }[]; links: unknown[][] };
+    const api = load(new URL(`api/${name}`, dir)) as Record<string, unknown>;
+    const active = raw.nodes.filter((n) => (n.mode ?? 0) === 0);
+    assert.deepEqual(Object.keys(api).sort(), active.map((n) => String(n.id)).sort());
+    for (const n of active) assert.deepEqual(api[String(n.id)], expectedApiNode(n, raw.links), `node ${n.id} (${n.type})`);
+  });
+}
+
 test('the runs-anywhere workflows use only bundled resources; the SD ones name their placeholders', () => {
   for (const name of ['0-reference-demo.json', '3-save-dp-lora.json']) {
     const api = ApiPrompt.parse(load(new URL(`api/${name}`, dir)));

@@ -48,6 +48,15 @@ export interface ExecResult {
 const PROGRESS_STEPS = 4;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Simulated work that ends early when the prompt is interrupted or the server dies (checked every 10 ms), so
+ * tests can give nodes minutes of work and end them by an event instead of racing a short node against a timer.
+ */
+async function work(ms: number, stop: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (!stop() && Date.now() < end) await sleep(Math.min(10, end - Date.now()));
+}
+
 /** Nodes the outputs depend on, dependencies first. */
 function executionOrder(prompt: ApiPrompt, outputs: string[]): string[] {
   const order: string[] = [];
@@ -147,7 +156,7 @@ export async function execute(item: QueueItem, h: RunHooks): Promise<ExecResult>
     let interrupted = false;
     const ms = h.nodeMs();
     for (let step = 1; ms > 0 && step <= PROGRESS_STEPS; step++) {
-      await sleep(ms / PROGRESS_STEPS);
+      await work(ms / PROGRESS_STEPS, h.interrupted);
       if (h.interrupted()) { interrupted = true; break; }
       send('progress', { value: step, max: PROGRESS_STEPS, prompt_id: item.promptId, node: id });
       progressState(id, step, PROGRESS_STEPS, 'running');
