@@ -132,7 +132,7 @@ export class SessionFactory {
       }
       if (this.requested === gpu) {
         throw new DpHyperLoraError('PROVIDER_UNAVAILABLE', gpu === 'cuda'
-          ? `--provider cuda was requested but ${why}. Install the CUDA build of onnxruntime-node (npm install onnxruntime-node --onnxruntime-node-install-cuda=v12) or use --provider cpu or auto.`
+          ? `--provider cuda was requested but ${why}. Install the CUDA 12 build of onnxruntime-node (npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12; it downloads from outside the npm registry) or use --provider cpu, webgpu or auto.`
           : `--provider webgpu was requested but ${why}. WebGPU needs a GPU with a Vulkan (Linux), D3D12 (Windows) or Metal (macOS) driver; use --provider cpu or auto.`,
         { details: { file: label } });
       }

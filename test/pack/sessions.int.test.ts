@@ -49,8 +49,8 @@ test('cuda requested where it is not installed is PROVIDER_UNAVAILABLE saying wh
   try {
     await assert.rejects(new SessionFactory('cuda').open(join(p.dir, 'encoder.onnx'), 'encoder.onnx'), (e: unknown) => {
       assert.ok(isDpError(e, 'PROVIDER_UNAVAILABLE'));
-      assert.equal(e.message, '--provider cuda was requested but the onnxruntime CUDA provider is not installed. Install the CUDA build of onnxruntime-node ' +
-        '(npm install onnxruntime-node --onnxruntime-node-install-cuda=v12) or use --provider cpu or auto.');
+      assert.equal(e.message, '--provider cuda was requested but the onnxruntime CUDA provider is not installed. Install the CUDA 12 build of onnxruntime-node ' +
+        '(npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12; it downloads from outside the npm registry) or use --provider cpu, webgpu or auto.');
       return true;
     });
   } finally {
