@@ -1,5 +1,6 @@
 """Bridge throughput: a 32×512×512×3 IMAGE batch sent from ComfyUI's side to the worker, through the real
-bridge (uint8 tensor frames over the loopback WebSocket), next to an in-process copy of the same bytes.
+bridge (shared memory for this local worker, bridge/shm.py; WebSocket frames with DP_HYPERLORA_SHM=off), next
+to an in-process copy of the same bytes. bench/shm-throughput.py measures both directions of the transport alone.
 
     npx tsc -p tsconfig.build.json && /usr/bin/python3 bench/bridge-throughput.py [--runs 5]
 
@@ -46,7 +47,8 @@ def main():
         mb = nbytes / 1e6
         bridge = mb / statistics.median(transports)
         copy = mb / statistics.median(copies)
-        print(f"IMAGE batch {B}x{H}x{W}x3: {mb:.1f} MB on the wire (uint8), {RUNS} runs, medians")
+        path = "shared memory" if getattr(host.hub._conn, "shm", None) is not None else "WebSocket frames"
+        print(f"IMAGE batch {B}x{H}x{W}x3: {mb:.1f} MB on the wire (uint8) through {path}, {RUNS} runs, medians")
         print(f"  float32 -> uint8 conversion in ComfyUI's process: {statistics.median(conversions) * 1000:.1f} ms")
         print(f"  whole node execution (conversion + transfer + worker): {statistics.median(walls) * 1000:.1f} ms; worker compute {statistics.median(compute_ms[1:]):.1f} ms")
         print(f"  bridge transfer: {bridge:.0f} MB/s   in-process copy: {copy:.0f} MB/s   ratio bridge/copy: {bridge / copy:.3f}")

@@ -1,7 +1,10 @@
 /**
  * Time-to-LoRA and peak memory against n, side by side in one run:
  *
- *   node --import tsx bench/time-to-lora.ts [--sizes 128,1024,10000] [--pack DIR]
+ *   node --import tsx bench/time-to-lora.ts [--sizes 128,1024,10000] [--pack DIR] [--image-size PX] [--rgb]
+ *
+ * The realistic-encoder case: `/usr/bin/python3 -m training.vit_bench_pack --out bench/out/vit-b16-pack`, then
+ * `--pack bench/out/vit-b16-pack --image-size 224 --rgb` (a random ViT-B/16 at 224 px; never committed).
  *
  * For each n, a fresh child process runs the whole personalisation (makeDpLora: list, decode, identify, resize,
  * encode, clip, release with noise, hypernetwork, LoRA bytes) on n 28×28 grey PNGs, and then, in the same process,
@@ -106,8 +109,10 @@ async function parent(): Promise<void> {
     const max = Math.max(...sizes);
     const all = join(work, 'images');
     const tw = performance.now();
-    await writeTestImages(all, { count: max, width: 28, height: 28, channels: 1 });
-    process.stdout.write(`# ${packNote}; wrote ${max} 28×28 grey PNGs in ${((performance.now() - tw) / 1000).toFixed(1)} s\n`);
+    const px = Number(arg('--image-size') ?? 28);
+    const rgb = process.argv.includes('--rgb');
+    await writeTestImages(all, { count: max, width: px, height: px, channels: rgb ? 3 : 1 });
+    process.stdout.write(`# ${packNote}; wrote ${max} ${px}×${px} ${rgb ? 'RGB' : 'grey'} PNGs in ${((performance.now() - tw) / 1000).toFixed(1)} s\n`);
     const names = (await readdir(all)).sort();
     const rows: ChildResult[] = [];
     for (const n of sizes) {

@@ -49,8 +49,9 @@ def _call(hub, spec: dict, kwargs: dict):
     resolved = _resolve_choices(spec, kwargs)
     describe = bool(spec.get("host", {}).get("describeModels"))
 
-    def build(call_id):
+    def build(call_id, shm=None):
         sink = FrameSink(call_id)
+        sink.shm = shm  # large tensors through shared memory when the worker is local (bridge/shm.py)
         wire = {}
         for inp in spec["inputs"]:
             value = kwargs.get(inp["name"])

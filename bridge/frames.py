@@ -2,22 +2,31 @@
 
 A frame is: uint32 big-endian header length, the UTF-8 JSON header {"id","ref","offset","total"}, then a
 chunk of the tensor's bytes starting at offset. Tensors larger than the chunk size span several frames.
-The control message that refers to a tensor is sent after all of its frames."""
+The control message that refers to a tensor is sent after all of its frames.
+
+With shared memory agreed (bridge/shm.py), a tensor of at least SHM_MIN_BYTES is written to a file instead and
+travels as one frame with an empty payload whose header adds "file": NAME; the receiver reads and deletes it."""
 from __future__ import annotations
 
 import json
 import struct
 
 from .errors import DPHyperLoRAError
+from .shm import SHM_MIN_BYTES
 
 CHUNK_BYTES = 8 * 1024 * 1024
 MAX_HEADER_BYTES = 4096
 
 
-def encode_frames(call_id: str, ref: str, data, chunk_bytes: int = CHUNK_BYTES) -> list[bytes]:
-    """Splits `data` (any buffer) into frames; at least one frame, even for an empty tensor."""
+def encode_frames(call_id: str, ref: str, data, chunk_bytes: int = CHUNK_BYTES, shm=None) -> list[bytes]:
+    """Splits `data` (any buffer) into frames; at least one frame, even for an empty tensor. With `shm` (a
+    bridge.shm.SharedMemory), a large tensor goes into a file and one header-only frame names it."""
     view = memoryview(data).cast("B")
     total = view.nbytes
+    if shm is not None and total >= SHM_MIN_BYTES:
+        header = json.dumps({"id": call_id, "ref": ref, "offset": 0, "total": total, "file": shm.write(call_id, view)},
+                            separators=(",", ":")).encode()
+        return [struct.pack(">I", len(header)) + header]
     frames = []
     offset = 0
     while True:
@@ -36,7 +45,8 @@ def _bad(message: str) -> DPHyperLoRAError:
 class Reassembler:
     """Collects frames into whole tensors keyed by (call id, ref)."""
 
-    def __init__(self, max_bytes_held: int = 8 * 1024 ** 3):
+    def __init__(self, max_bytes_held: int = 8 * 1024 ** 3, shm=None):
+        self.shm = shm  # a bridge.shm.SharedMemory once agreed in the handshake
         self._pending: dict[tuple[str, str], list] = {}
         self._held = 0
         self._max = max_bytes_held
@@ -53,9 +63,19 @@ class Reassembler:
         except (ValueError, KeyError, TypeError) as e:
             raise _bad(f"bad header ({type(e).__name__})") from None
         payload = memoryview(frame)[4 + hlen:]
+        key = (call_id, ref)
+        if "file" in header:
+            if self.shm is None:
+                raise _bad("a shared-memory frame arrived, but shared memory was not agreed")
+            if offset != 0 or payload.nbytes or key in self._pending or total < 0:
+                raise _bad("a shared-memory frame must carry the whole tensor")
+            if self._held + total > self._max:
+                raise _bad("too many tensor bytes in flight")
+            self._pending[key] = [self.shm.read(header["file"], total), total]
+            self._held += total
+            return
         if offset < 0 or offset + payload.nbytes > total:
             raise _bad("chunk runs past the tensor end")
-        key = (call_id, ref)
         entry = self._pending.get(key)
         if entry is None:
             if self._held + total > self._max:

@@ -19,6 +19,7 @@ import uuid
 
 from .errors import DPHyperLoRAError
 from .frames import Reassembler
+from .shm import accept_folder
 from .values import byte_size, tensor_refs
 
 log = logging.getLogger("dp_hyperlora")
@@ -52,11 +53,12 @@ class Settings:
 class _Connection:
     """One authenticated worker connection."""
 
-    def __init__(self, ws, loop):
+    def __init__(self, ws, loop, shm=None):
         self.ws = ws
         self.loop = loop
+        self.shm = shm  # bridge.shm.SharedMemory when the worker runs on this machine, else None
         self.calls: dict[str, queue.Queue] = {}
-        self.frames = Reassembler()
+        self.frames = Reassembler(shm=shm)
         self.closed_reason: str | None = None
 
     async def _send(self, frames, text):
@@ -156,10 +158,12 @@ class WorkerHub:
             log.warning("DP HyperLoRA: refused a worker speaking protocol %r (bridge speaks %d); reinstall the plugin", hello.get("protocol"), PROTOCOL_VERSION)
             await ws.close(code=1002, message=b"protocol version mismatch")
             return ws
-        await ws.send_str(json.dumps({"type": "welcome", "protocol": PROTOCOL_VERSION}))
-        conn = _Connection(ws, asyncio.get_running_loop())
+        shm = accept_folder(hello.get("shm"))
+        await ws.send_str(json.dumps({"type": "welcome", "protocol": PROTOCOL_VERSION, "shm": shm is not None}))
+        conn = _Connection(ws, asyncio.get_running_loop(), shm)
         self._attach(conn)
-        log.info("DP HyperLoRA: worker %s connected from %s", hello.get("version"), peer)
+        log.info("DP HyperLoRA: worker %s connected from %s; tensors travel %s", hello.get("version"), peer,
+                 "through shared memory" if shm is not None else "over the WebSocket")
         reason = "the worker closed the connection"
         try:
             async for msg in ws:
@@ -191,6 +195,8 @@ class WorkerHub:
             if self._conn is conn:
                 self._conn = None
         conn.close_all(reason)
+        if conn.shm is not None:
+            conn.shm.remove_folder()  # a dead worker cannot remove its own folder
 
     # ---- the worker process (local mode) ----------------------------------------------------------------
     def _bridge_url(self) -> str:
@@ -246,7 +252,8 @@ class WorkerHub:
 
     # ---- RPC (runs on the prompt thread) ---------------------------------------------------------------
     def call(self, node_id: str, build, on_progress, interrupted, raise_interrupt):
-        """Runs node `node_id` in the worker; `build(call_id)` returns (wire inputs, frames).
+        """Runs node `node_id` in the worker; `build(call_id, shm)` returns (wire inputs, frames), writing large
+        tensors through `shm` (the connection's bridge.shm.SharedMemory, or None for WebSocket frames).
 
         Returns (result message, {ref: bytearray}). Raises DPHyperLoRAError on worker errors, timeouts and
         lost connections, and ComfyUI's interrupt exception (through `raise_interrupt`) on interrupts."""
@@ -256,13 +263,15 @@ class WorkerHub:
         conn.calls[call_id] = q
         finished = False
         try:
-            inputs, frames = build(call_id)
+            inputs, frames = build(call_id, conn.shm)
             conn.send(frames, {"type": "execute", "id": call_id, "node": node_id, "inputs": inputs}, self.settings.idle_timeout)
             result = self._wait(conn, call_id, q, on_progress, interrupted, raise_interrupt)
             finished = True
             return result
         finally:
             conn.calls.pop(call_id, None)
+            if conn.shm is not None:
+                conn.shm.release_call(call_id)  # files the worker did not read (error, interrupt, lost worker)
             if not finished and conn.closed_reason is None:
                 try:
                     conn.send([], {"type": "cancel", "id": call_id}, 5)

@@ -86,8 +86,14 @@ def resolve_input_folder(name: str) -> str | None:
 
 
 def folder_content_hash(path: str | None) -> str:
-    """SHA-256 over every file under `path` (relative names and bytes), so that ComfyUI re-runs the node
-    exactly when the folder's content changes. The hash stays in ComfyUI's cache key; it is not shown."""
+    """A key that changes whenever the folder's content may have changed, so that ComfyUI re-runs the node then
+    (IS_CHANGED). It is SHA-256 over each entry's relative name and its stat record (device, inode, size, mtime
+    and ctime in ns), so re-queuing never reads a file: 10,000 images cost one stat each. It is exact in the
+    direction that matters: any write to a file, or a file replaced, renamed, added or removed, moves its ctime,
+    inode or name (ctime cannot be set back by tools that restore mtime), so the node runs again and the worker
+    re-identifies every image from its decoded pixels. A false change (a `touch`) only costs a re-run, and that
+    re-run makes no new release: the ledger recognises the same set. The key stays in ComfyUI's cache; it is
+    never shown, and nothing about the images is stored on ComfyUI's side."""
     h = hashlib.sha256()
     if path is None:
         return "none"
@@ -97,11 +103,10 @@ def folder_content_hash(path: str | None) -> str:
             full = os.path.join(root, f)
             h.update(os.path.relpath(full, path).encode("utf-8", "surrogateescape") + b"\x00")
             try:
-                with open(full, "rb") as fh:
-                    for block in iter(lambda: fh.read(1 << 20), b""):
-                        h.update(block)
+                st = os.stat(full)
+                h.update(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}".encode() + b"\x00")
             except OSError:
-                h.update(b"<unreadable>")
+                h.update(b"<unreadable>\x00")
     return h.hexdigest()
 
 

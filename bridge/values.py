@@ -45,6 +45,7 @@ class FrameSink:
         self.call_id = call_id
         self.frames: list[bytes] = []
         self._next = 0
+        self.shm = None  # set by the caller when shared memory was agreed (bridge/shm.py)
 
     def add(self, tensor, dtype: str) -> dict:
         import torch
@@ -52,7 +53,7 @@ class FrameSink:
         t = tensor.detach().to("cpu", want).contiguous()
         ref = f"p{self._next}"
         self._next += 1
-        self.frames.extend(encode_frames(self.call_id, ref, t.numpy() if t.dim() > 0 else t.reshape(1).numpy()))
+        self.frames.extend(encode_frames(self.call_id, ref, t.numpy() if t.dim() > 0 else t.reshape(1).numpy(), shm=self.shm))
         return {"ref": ref, "dtype": dtype, "shape": list(t.shape)}
 
 

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { DpHyperLoraError } from '../errors.js';
 import { ADD_REMOVE, delta as makeDelta, epsilon as makeEpsilon, replaceOne, type Delta, type Epsilon, type NeighbouringRelation } from '../dp/types.js';
+import type { ProviderChoice } from '../pack/sessions.js';
 
 const numberFromString = (what: string) => z.string().trim().min(1, `${what} is empty`)
   .transform((s, ctx) => {
@@ -25,7 +26,7 @@ export const rawPrivacyOptionsSchema = z.object({
   n: intFromString('--n').pipe(z.number().int().min(1, '--n must be at least 1')).optional(),
   release: intFromString('--release').pipe(z.number().int().min(1, '--release must be at least 1').max(1_000_000_000)),
   ledger: z.string().min(1).optional(),
-  provider: z.enum(['auto', 'cpu', 'cuda'], { message: '--provider must be auto, cpu or cuda' }),
+  provider: z.enum(['auto', 'cpu', 'cuda', 'webgpu'] as const satisfies readonly ProviderChoice[], { message: '--provider must be auto, cpu, cuda or webgpu' }),
 }).superRefine((o, ctx) => {
   if (o.relation === 'replace-one' && o.n === undefined) {
     ctx.addIssue({ code: 'custom', path: ['n'], message: '--relation replace-one needs --n N, the dataset size you declare public' });
@@ -43,7 +44,7 @@ export interface PrivacyOptions {
   readonly relation: NeighbouringRelation;
   readonly releaseNumber: number;
   readonly ledgerPath?: string;
-  readonly provider: 'auto' | 'cpu' | 'cuda';
+  readonly provider: ProviderChoice;
 }
 
 /** Adds the shared privacy options to a command. */
@@ -59,7 +60,7 @@ export function addPrivacyOptions(cmd: Command, defaults: { epsilon?: string; de
     .option('--n <n>', 'replace-one only: the dataset size you declare public')
     .option('--release <number>', 'release number; the same number on the same images and parameters reuses the stored release at no cost, a new number spends budget again', '1')
     .option('--ledger <path>', 'privacy ledger database (default $DP_HYPERLORA_LEDGER or ~/.local/share/dp-hyperlora/ledger.sqlite)')
-    .option('--provider <provider>', 'ONNX execution provider: auto, cpu or cuda', 'auto');
+    .option('--provider <provider>', 'ONNX execution provider: auto (CUDA, then WebGPU, then CPU), cpu, cuda or webgpu', 'auto');
 }
 
 /** Formats zod issues as one message naming each option. */

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { DpHyperLoraError } from '../errors.js';
 import { serveBridge } from '../worker/connection.js';
 import { NodeHost } from '../worker/node-host.js';
+import { sweepStaleShmDirs } from '../worker/shared-memory.js';
 import { TOKEN_ENV } from '../worker/protocol.js';
 import type { RegisterCommand } from './commands.js';
 
@@ -53,6 +54,7 @@ export const registerWorker: RegisterCommand = (program: Command) => {
       const { token, fromFile } = await readToken(o.tokenFile);
       // Loaded here, not at the top: the nodes pull in ONNX Runtime, sharp and SQLite, which other commands do not need.
       const { ALL_NODES, QUERY_NODES } = await import('../../nodes/index.js');
+      sweepStaleShmDirs(); // shared-memory folders left when an earlier worker and its ComfyUI were both killed
       const host = new NodeHost([...ALL_NODES, ...QUERY_NODES], { settings: { ledgerPath: o.ledger, packDirs: o.packs } });
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());

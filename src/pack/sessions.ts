@@ -3,11 +3,19 @@
  *
  * - `cpu`: CPU only.
  * - `cuda`: CUDA or fail (PROVIDER_UNAVAILABLE) when the CUDA provider is not installed or cannot start.
- * - `auto`: CUDA when its provider library is installed and a session starts on it; otherwise CPU, with a note
- *   saying why (the note goes into reports so users see which provider actually ran).
+ * - `webgpu`: WebGPU or fail (PROVIDER_UNAVAILABLE) when no WebGPU adapter can be opened.
+ * - `auto`: CUDA when its provider library is installed and a session starts on it, else WebGPU when a session
+ *   starts on it, else CPU, with a note saying why each GPU provider was passed over (the note goes into reports
+ *   so users see which provider actually ran).
  *
  * onnxruntime-node ships the CUDA provider as a separate library (libonnxruntime_providers_cuda.so) installed
- * next to its binding only on request; its presence is the cheap first check, starting a session is the real one.
+ * next to its binding only on request (its download comes from outside the npm registry); its presence is the
+ * cheap first check, starting a session is the real one. The WebGPU provider (Dawn: Vulkan on Linux, D3D12 on
+ * Windows, Metal on macOS) is built into the npm package itself, so it needs nothing beyond `npm install` and a
+ * GPU driver; whether an adapter exists is only known by starting a session, which is tried once per process.
+ *
+ * Privacy: the provider changes where the encoder and the hypernetwork run, never what is released: the noise
+ * is added on the CPU from `crypto` (src/dp), after the encoder and before the hypernetwork.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,12 +27,18 @@ import { logger } from '../log/logger.js';
 const log = logger('pack');
 
 /** What the user asks for. */
-export type ProviderChoice = 'cpu' | 'cuda' | 'auto';
+export type ProviderChoice = 'cpu' | 'cuda' | 'webgpu' | 'auto';
+
+/** A provider that can actually run a session. */
+export type UsedProvider = 'cpu' | 'cuda' | 'webgpu';
+
+/** The choices accepted by `--provider`, in the order `auto` would try the GPU ones. */
+export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
 /** The provider that actually runs, with a note when `auto` fell back. */
 export interface ProviderResolution {
   readonly requested: ProviderChoice;
-  readonly used: 'cpu' | 'cuda';
+  readonly used: UsedProvider;
   readonly note?: string;
 }
 
@@ -51,8 +65,31 @@ const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   extra: { session: { intra_op: { allow_spinning: '0' } } },
 };
 
-async function createOn(path: string, provider: 'cpu' | 'cuda'): Promise<ort.InferenceSession> {
+async function createOn(path: string, provider: UsedProvider): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path, { ...SESSION_OPTIONS, executionProviders: [provider] });
+}
+
+/** The first line of an onnxruntime error, without the source-file prefix of its native message. */
+function firstLine(e: unknown): string {
+  const line = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+  return line.replace(/^\/onnxruntime_src\/\S+ /, '').trim();
+}
+
+/** Once per process: undefined when a WebGPU session starts (on `path`), else why not. */
+let webgpuVerdict: Promise<string | undefined> | undefined;
+
+/** Undefined when WebGPU can run `path` in this process, else a short reason (onnxruntime's own words). */
+export async function webgpuProblem(path: string): Promise<string | undefined> {
+  webgpuVerdict ??= (async () => {
+    try {
+      const s = await createOn(path, 'webgpu');
+      await s.release();
+      return undefined;
+    } catch (e) {
+      return `the WebGPU provider failed to start (${firstLine(e)})`;
+    }
+  })();
+  return webgpuVerdict;
 }
 
 /**
@@ -66,7 +103,7 @@ export class SessionFactory {
 
   /** The provider decision, once the first session has been opened. */
   get provider(): ProviderResolution {
-    return this.resolution ?? { requested: this.requested, used: this.requested === 'cuda' ? 'cuda' : 'cpu' };
+    return this.resolution ?? { requested: this.requested, used: this.requested === 'auto' ? 'cpu' : this.requested };
   }
 
   /** Opens the ONNX model at `path` (`label` names the pack file in error messages). */
@@ -80,22 +117,28 @@ export class SessionFactory {
     }
   }
 
-  private async decide(path: string, label: string): Promise<'cpu' | 'cuda'> {
+  private async decide(path: string, label: string): Promise<UsedProvider> {
     if (this.requested === 'cpu') {
       this.resolution = { requested: 'cpu', used: 'cpu' };
       return 'cpu';
     }
-    const why = await this.cudaProblem(path);
-    if (why === undefined) {
-      this.resolution = { requested: this.requested, used: 'cuda' };
-      return 'cuda';
-    }
-    if (this.requested === 'cuda') {
-      throw new DpHyperLoraError('PROVIDER_UNAVAILABLE',
-        `--provider cuda was requested but ${why}. Install the CUDA build of onnxruntime-node (npm install onnxruntime-node --onnxruntime-node-install-cuda=v12) or use --provider cpu or auto.`,
+    const notes: string[] = [];
+    for (const gpu of ['cuda', 'webgpu'] as const) {
+      if (this.requested !== 'auto' && this.requested !== gpu) continue;
+      const why = gpu === 'cuda' ? await this.cudaProblem(path) : await webgpuProblem(path);
+      if (why === undefined) {
+        this.resolution = { requested: this.requested, used: gpu, ...(notes.length > 0 ? { note: `${notes.join('; ')}; ran on WebGPU.` } : {}) };
+        return gpu;
+      }
+      if (this.requested === gpu) {
+        throw new DpHyperLoraError('PROVIDER_UNAVAILABLE', gpu === 'cuda'
+          ? `--provider cuda was requested but ${why}. Install the CUDA 12 build of onnxruntime-node (npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12; it downloads from outside the npm registry) or use --provider cpu, webgpu or auto.`
+          : `--provider webgpu was requested but ${why}. WebGPU needs a GPU with a Vulkan (Linux), D3D12 (Windows) or Metal (macOS) driver; use --provider cpu or auto.`,
         { details: { file: label } });
+      }
+      notes.push(`${gpu === 'cuda' ? 'CUDA' : 'WebGPU'} not used (${why})`);
     }
-    const note = `CUDA not used (${why}); ran on CPU.`;
+    const note = `${notes.join('; ')}; ran on CPU.`;
     log.debug(note);
     this.resolution = { requested: 'auto', used: 'cpu', note };
     return 'cpu';
@@ -109,7 +152,7 @@ export class SessionFactory {
       await s.release();
       return undefined;
     } catch (e) {
-      return `the CUDA provider failed to start (${(e as Error).message.split('\n')[0]})`;
+      return `the CUDA provider failed to start (${firstLine(e)})`;
     }
   }
 }

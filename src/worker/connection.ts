@@ -8,6 +8,7 @@ import { DpHyperLoraError } from '../errors.js';
 import { logger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import type { NodeHost } from './node-host.js';
+import { SharedMemoryChannel, SHM_ENV } from './shared-memory.js';
 import { bridgeMessageSchema, describeIssues, PROTOCOL_VERSION, type WorkerMessage } from './protocol.js';
 
 const log = logger('worker');
@@ -27,19 +28,37 @@ export interface ConnectOptions {
 /** The largest WebSocket message accepted: one tensor chunk plus headroom. */
 const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
+/** A shared-memory channel for this connection, unless turned off or the folder cannot be made. */
+function openSharedMemory(): SharedMemoryChannel | undefined {
+  if (process.env[SHM_ENV] === 'off') return undefined;
+  try {
+    return new SharedMemoryChannel();
+  } catch (e) {
+    log.warn(`shared memory not available (${(e as NodeJS.ErrnoException).code ?? 'error'}); tensors go over the WebSocket`);
+    return undefined;
+  }
+}
+
 /** Connects once and serves until the connection closes. Resolves with the close code. */
 export function connectOnce(o: ConnectOptions): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(o.url, { headers: { Authorization: `Bearer ${o.token}` }, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
     let welcomed = false;
+    const shm = openSharedMemory();
+    // The folder goes with the connection, and with the process if it exits without closing the socket.
+    const disposeShm = (): void => shm?.dispose();
+    process.once('exit', disposeShm);
     const transport = {
       sendText: (m: WorkerMessage) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); },
       sendBinary: (frame: Buffer) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true }); },
+      ...(shm ? { shm } : {}),
     };
     const onAbort = (): void => ws.close(1000, 'worker stopping');
     o.signal?.addEventListener('abort', onAbort, { once: true });
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
+      process.removeListener('exit', disposeShm);
+      disposeShm();
       ws.terminate();
       reject(status === 401 || status === 403
         ? new DpHyperLoraError('AUTH_FAILED', `the bridge at ${o.url} refused this worker's token (HTTP ${status}); pass the token file the bridge wrote (--token-file) or let ComfyUI start the worker itself.`)
@@ -47,16 +66,24 @@ export function connectOnce(o: ConnectOptions): Promise<number> {
     });
     ws.on('open', () => {
       log.info(`connected to ${o.url}`);
-      transport.sendText({ type: 'hello', protocol: PROTOCOL_VERSION, version: VERSION, nodes: o.host.nodeIds });
+      transport.sendText({ type: 'hello', protocol: PROTOCOL_VERSION, version: VERSION, nodes: o.host.nodeIds, ...(shm ? { shm: { dir: shm.dir, probe: shm.probe } } : {}) });
     });
     ws.on('message', (data, isBinary) => {
       try {
         // ws hands over a Buffer for our settings (no fragments); only copy in the other shapes it may use.
         const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-        if (isBinary) { o.host.onBinary(bytes); return; }
+        if (isBinary) { o.host.onBinary(bytes, shm); return; }
         const parsed = bridgeMessageSchema.safeParse(JSON.parse(bytes.toString('utf8')));
         if (!parsed.success) throw new DpHyperLoraError('PROTOCOL', `bad message from the bridge: ${describeIssues(parsed.error)}`);
-        if (parsed.data.type === 'welcome') { welcomed = true; return; }
+        if (parsed.data.type === 'welcome') {
+          welcomed = true;
+          if (shm !== undefined) {
+            shm.enabled = parsed.data.shm === true;
+            if (!shm.enabled) shm.dispose();
+          }
+          log.info(`tensors travel ${shm?.enabled === true ? 'through shared memory' : 'over the WebSocket'}`);
+          return;
+        }
         if (!welcomed) throw new DpHyperLoraError('PROTOCOL', 'the bridge sent work before its welcome.');
         o.host.onMessage(parsed.data, transport);
       } catch (e) {
@@ -68,6 +95,8 @@ export function connectOnce(o: ConnectOptions): Promise<number> {
     ws.on('close', (code) => {
       o.signal?.removeEventListener('abort', onAbort);
       o.host.abortAll();
+      process.removeListener('exit', disposeShm);
+      disposeShm();
       if (!welcomed && code !== 1000) log.warn(`connection closed before the bridge welcomed this worker (code ${code})`);
       resolve(code);
     });

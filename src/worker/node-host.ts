@@ -14,6 +14,7 @@ import { logger } from '../log/logger.js';
 import { HANDLE_EXPIRED, HandleStore } from './handles.js';
 import type { NodeDefinition, WorkerSettings } from './node-definition.js';
 import type { BridgeMessage, WireValue, WorkerMessage } from './protocol.js';
+import type { SharedMemoryChannel } from './shared-memory.js';
 import { TensorReassembler } from './tensor-frames.js';
 import { decodeWireValue, encodeWireFile, encodeWireValue, FrameSink } from './wire-values.js';
 import type { DecodedValue } from './values.js';
@@ -24,6 +25,8 @@ const log = logger('worker');
 export interface HostTransport {
   sendText(message: WorkerMessage): void;
   sendBinary(frame: Buffer): void;
+  /** The connection's shared-memory channel (./shared-memory.ts), when the bridge runs on this machine. */
+  readonly shm?: SharedMemoryChannel;
 }
 
 /** Options of the node host. */
@@ -49,9 +52,9 @@ export class NodeHost {
     return [...this.byId.keys()];
   }
 
-  /** Feeds one binary frame (a tensor chunk). */
-  onBinary(frame: Uint8Array): void {
-    this.frames.push(frame);
+  /** Feeds one binary frame (a tensor chunk, or a shared-memory file read through `shm`). */
+  onBinary(frame: Uint8Array, shm?: SharedMemoryChannel): void {
+    this.frames.push(frame, shm);
   }
 
   /** Handles one control message; `execute` runs asynchronously and reports through `transport`. */
@@ -94,11 +97,12 @@ export class NodeHost {
       });
       const computeMs = performance.now() - started;
       controller.signal.throwIfAborted();
-      const sink = new FrameSink(id);
+      const sink = new FrameSink(id, transport.shm);
       const outputs: Record<string, WireValue> = {};
       for (const [name, value] of Object.entries(result.outputs)) outputs[name] = encodeWireValue(value, sink);
       const files = result.files?.map((f) => encodeWireFile(f, sink));
       for (const frame of sink.frames) transport.sendBinary(frame);
+      transport.shm?.handedOver(id);
       // A node that reads the private set takes time that grows with n: its compute time stays in this process.
       const timing = node.readsPrivateData === true ? {} : { computeMs };
       transport.sendText({ type: 'result', id, outputs, ...(result.ui ? { ui: Object.fromEntries(Object.entries(result.ui).map(([k, v]) => [k, [...v]])) } : {}), ...(files ? { files } : {}), ...timing });
@@ -107,6 +111,7 @@ export class NodeHost {
       transport.sendText(errorMessage(id, message.node, e));
     } finally {
       clearInterval(heartbeat);
+      transport.shm?.releaseCall(id); // only files not handed over (the call failed while encoding its result)
       this.running.delete(id);
       this.frames.dropCall(id);
     }

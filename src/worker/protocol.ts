@@ -10,6 +10,9 @@
  * (./tensor-frames.ts) sent BEFORE the control message that refers to them; WebSocket keeps order, so when a
  * control message arrives every tensor it names is complete.
  *
+ * Shared memory (./shared-memory.ts) is negotiated in `hello` (the worker's folder and probe nonce) and
+ * `welcome` (`shm: true` when the bridge read the nonce there); tensor frames then may name files in it.
+ *
  * Bridge → worker: `welcome`, `execute` (run one node), `cancel` (ComfyUI interrupt).
  * Worker → bridge: `hello`, `progress`, `alive` (a heartbeat while a job runs), `result`, `error`.
  */
@@ -61,7 +64,12 @@ const callId = z.string().min(1).max(64);
 
 /** Messages the bridge sends. */
 export const bridgeMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), protocol: z.literal(PROTOCOL_VERSION) }),
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.literal(PROTOCOL_VERSION),
+    /** True when the bridge read the worker's shared-memory probe: both sides then use ./shared-memory.ts. */
+    shm: z.boolean().optional(),
+  }),
   z.object({
     type: z.literal('execute'),
     id: callId,
@@ -84,7 +92,11 @@ export const wireFileSchema = z.object({
 
 /** Messages the worker sends. */
 export const workerMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), protocol: z.number().int(), version: z.string(), nodes: z.array(z.string()) }),
+  z.object({
+    type: z.literal('hello'), protocol: z.number().int(), version: z.string(), nodes: z.array(z.string()),
+    /** The worker's shared-memory folder and the nonce in its `probe` file (absent: WebSocket frames only). */
+    shm: z.object({ dir: z.string().min(1).max(4096), probe: z.string().regex(/^[0-9a-f]{32}$/) }).optional(),
+  }),
   z.object({ type: z.literal('progress'), id: callId, value: z.number().nonnegative(), max: z.number().positive() }),
   z.object({ type: z.literal('alive'), id: callId }),
   z.object({

@@ -7,10 +7,15 @@
  * giant WebSocket message and progress stays responsive. dtype and shape travel in the control message that
  * refers to the tensor (./protocol.ts), which is sent after all of its frames.
  *
+ * Shared memory (./shared-memory.ts): once both sides agreed on a folder, a tensor of at least SHM_MIN_BYTES is
+ * written there as a file and travels as ONE frame with an empty payload whose header adds `"file": NAME`
+ * (offset 0, total = the tensor's bytes); the receiver reads and deletes the file.
+ *
  * The encoder and the reassembler are separate and can be tested by feeding them bytes (ws style).
  */
 import { z } from 'zod';
 import { DpHyperLoraError } from '../errors.js';
+import { SHM_FILE_PATTERN, SHM_MIN_BYTES, type SharedMemoryChannel } from './shared-memory.js';
 
 /** Default chunk size: 8 MiB keeps frames well below WebSocket message limits and copies cache-friendly. */
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -23,14 +28,28 @@ const headerSchema = z.object({
   ref: z.string().min(1).max(256),
   offset: z.number().int().nonnegative(),
   total: z.number().int().nonnegative().max(MAX_TENSOR_BYTES),
+  /** A shared-memory file holding the whole tensor (the payload is then empty). */
+  file: z.string().regex(SHM_FILE_PATTERN).optional(),
 });
 /** The JSON header of one tensor frame. */
 export type FrameHeader = z.infer<typeof headerSchema>;
 
-/** Splits `data` into tensor frames for call `id` and tensor `ref`. Always at least one frame (empty tensors too). */
-export function encodeTensorFrames(id: string, ref: string, data: Uint8Array, chunkBytes = DEFAULT_CHUNK_BYTES): Buffer[] {
-  const frames: Buffer[] = [];
+function headerOnlyFrame(header: FrameHeader): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const frame = Buffer.allocUnsafe(4 + json.length);
+  frame.writeUInt32BE(json.length, 0);
+  json.copy(frame, 4);
+  return frame;
+}
+
+/**
+ * Splits `data` into tensor frames for call `id` and tensor `ref`. Always at least one frame (empty tensors too).
+ * With an enabled shared-memory channel, a tensor of at least SHM_MIN_BYTES goes into a file instead.
+ */
+export function encodeTensorFrames(id: string, ref: string, data: Uint8Array, chunkBytes = DEFAULT_CHUNK_BYTES, shm?: SharedMemoryChannel): Buffer[] {
   const total = data.byteLength;
+  if (shm?.enabled === true && total >= SHM_MIN_BYTES) return [headerOnlyFrame({ id, ref, offset: 0, total, file: shm.write(id, data) })];
+  const frames: Buffer[] = [];
   let offset = 0;
   do {
     const end = Math.min(total, offset + chunkBytes);
@@ -83,11 +102,19 @@ export class TensorReassembler {
 
   constructor(private readonly maxBytesHeld = 8 * 1024 * 1024 * 1024) {}
 
-  /** Adds one frame. */
-  push(frame: Uint8Array): void {
+  /** Adds one frame; a shared-memory frame is read (and its file deleted) through `shm`. */
+  push(frame: Uint8Array, shm?: SharedMemoryChannel): void {
     const { header, payload } = decodeTensorFrame(frame);
     const key = `${header.id}\u0000${header.ref}`;
     let p = this.pending.get(key);
+    if (header.file !== undefined) {
+      if (shm?.enabled !== true) throw protocolError('a shared-memory frame arrived, but shared memory was not agreed on this connection');
+      if (p !== undefined || header.offset !== 0 || payload.byteLength !== 0) throw protocolError('a shared-memory frame must carry the whole tensor');
+      if (this.bytesHeld + header.total > this.maxBytesHeld) throw protocolError(`more than ${this.maxBytesHeld} bytes of tensors in flight`);
+      this.pending.set(key, { data: shm.read(header.file, header.total), received: header.total });
+      this.bytesHeld += header.total;
+      return;
+    }
     if (p === undefined) {
       if (this.bytesHeld + header.total > this.maxBytesHeld) throw protocolError(`more than ${this.maxBytesHeld} bytes of tensors in flight`);
       p = { data: new Uint8Array(header.total), received: 0 };

@@ -4,7 +4,8 @@
 import { DpHyperLoraError } from '../errors.js';
 import type { BlobEntry, TensorRef, WireFile } from './wire-types.js';
 import type { WireValue } from './protocol.js';
-import { encodeTensorFrames, type TensorReassembler } from './tensor-frames.js';
+import type { SharedMemoryChannel } from './shared-memory.js';
+import { DEFAULT_CHUNK_BYTES, encodeTensorFrames, type TensorReassembler } from './tensor-frames.js';
 import { checkTensor, DTYPE_BYTES, elementCount, type DecodedValue, type HostFile, type Tensor } from './values.js';
 
 function takeTensor(frames: TensorReassembler, id: string, ref: TensorRef): Tensor {
@@ -39,12 +40,13 @@ export class FrameSink {
   readonly frames: Buffer[] = [];
   private next = 0;
 
-  constructor(private readonly id: string) {}
+  /** `shm`: the connection's shared-memory channel, used for large tensors once enabled. */
+  constructor(private readonly id: string, private readonly shm?: SharedMemoryChannel) {}
 
   /** Queues `t`'s bytes and returns the reference to put in the control message. */
   add(t: Tensor): TensorRef {
     const ref = `t${this.next++}`;
-    this.frames.push(...encodeTensorFrames(this.id, ref, t.data));
+    this.frames.push(...encodeTensorFrames(this.id, ref, t.data, DEFAULT_CHUNK_BYTES, this.shm));
     return { ref, dtype: t.dtype, shape: [...t.shape] };
   }
 }

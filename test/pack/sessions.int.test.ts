@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDpError } from '../../src/errors.js';
-import { cudaProviderInstalled, SessionFactory } from '../../src/pack/sessions.js';
+import { cudaProviderInstalled, SessionFactory, webgpuProblem } from '../../src/pack/sessions.js';
 import { writeTestPack } from '../helpers/test-packs.js';
 
 test('cpu runs on CPU with no note', async () => {
@@ -25,8 +25,12 @@ test('auto reports the provider that actually ran, with a note when it fell back
     const f = new SessionFactory('auto');
     const s = await f.open(join(p.dir, 'encoder.onnx'), 'encoder.onnx');
     await s.release();
-    if (!cudaProviderInstalled()) {
-      assert.deepEqual(f.provider, { requested: 'auto', used: 'cpu', note: 'CUDA not used (the onnxruntime CUDA provider is not installed); ran on CPU.' });
+    const webgpu = await webgpuProblem(join(p.dir, 'encoder.onnx'));
+    if (!cudaProviderInstalled() && webgpu !== undefined) {
+      assert.deepEqual(f.provider, { requested: 'auto', used: 'cpu', note: `CUDA not used (the onnxruntime CUDA provider is not installed); WebGPU not used (${webgpu}); ran on CPU.` });
+      assert.match(webgpu, /^the WebGPU provider failed to start \(\S/);
+    } else if (!cudaProviderInstalled()) {
+      assert.deepEqual(f.provider, { requested: 'auto', used: 'webgpu', note: 'CUDA not used (the onnxruntime CUDA provider is not installed); ran on WebGPU.' });
     } else {
       assert.equal(f.provider.requested, 'auto');
       assert.ok(f.provider.used === 'cuda' || (f.provider.used === 'cpu' && f.provider.note?.startsWith('CUDA not used (the CUDA provider failed to start') === true));
@@ -50,8 +54,23 @@ test('cuda requested where it is not installed is PROVIDER_UNAVAILABLE saying wh
   try {
     await assert.rejects(new SessionFactory('cuda').open(join(p.dir, 'encoder.onnx'), 'encoder.onnx'), (e: unknown) => {
       assert.ok(isDpError(e, 'PROVIDER_UNAVAILABLE'));
-      assert.equal(e.message, '--provider cuda was requested but the onnxruntime CUDA provider is not installed. Install the CUDA build of onnxruntime-node ' +
-        '(npm install onnxruntime-node --onnxruntime-node-install-cuda=v12) or use --provider cpu or auto.');
+      assert.equal(e.message, '--provider cuda was requested but the onnxruntime CUDA provider is not installed. Install the CUDA 12 build of onnxruntime-node ' +
+        '(npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12; it downloads from outside the npm registry) or use --provider cpu, webgpu or auto.');
+      return true;
+    });
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('webgpu requested where no adapter opens is PROVIDER_UNAVAILABLE with onnxruntime\'s reason', async (t) => {
+  const p = await writeTestPack({ target: 'reference' });
+  try {
+    const why = await webgpuProblem(join(p.dir, 'encoder.onnx'));
+    if (why === undefined) { t.skip('a WebGPU adapter opens here'); return; }
+    await assert.rejects(new SessionFactory('webgpu').open(join(p.dir, 'encoder.onnx'), 'encoder.onnx'), (e: unknown) => {
+      assert.ok(isDpError(e, 'PROVIDER_UNAVAILABLE'));
+      assert.equal(e.message, `--provider webgpu was requested but ${why}. WebGPU needs a GPU with a Vulkan (Linux), D3D12 (Windows) or Metal (macOS) driver; use --provider cpu or auto.`);
       return true;
     });
   } finally {

@@ -1,0 +1,142 @@
+"""Shared-memory tensor transport (bridge/shm.py with the real worker): the handshake accepts only the worker's
+own private folder, tensors round-trip, files are owner-only, and nothing is left behind after success, error,
+interrupt or worker death."""
+import os
+import secrets
+import signal
+import stat
+import time
+
+import pytest
+
+from comfy_standin import PROGRESS_HOOKS
+from workflows_api import dp_chain, reference_demo
+
+
+
+@pytest.fixture
+def mods(host):
+    """bridge/shm.py and bridge/frames.py as the plugin package imported them (the `host` fixture loads it)."""
+    import sys
+    return sys.modules["dp_hyperlora_plugin.bridge.shm"], sys.modules["dp_hyperlora_plugin.bridge.frames"]
+
+
+def _folder(tmp_path, mode=0o700, probe=None):
+    d = tmp_path / f"dp-hyperlora-{os.getpid()}-{secrets.token_hex(8)}"
+    d.mkdir(mode=mode)
+    os.chmod(d, mode)
+    nonce = probe or secrets.token_hex(16)
+    (d / "probe").write_text(nonce)
+    return str(d), nonce
+
+
+def test_the_handshake_accepts_only_a_private_folder_with_the_right_probe(mods, tmp_path, monkeypatch):
+    shm_mod, _ = mods
+    monkeypatch.delenv("DP_HYPERLORA_SHM", raising=False)
+    d, nonce = _folder(tmp_path)
+    assert shm_mod.accept_folder({"dir": d, "probe": nonce}).dir == d
+    assert shm_mod.accept_folder({"dir": d, "probe": secrets.token_hex(16)}) is None  # another machine's folder
+    assert shm_mod.accept_folder({"dir": str(tmp_path / "dp-hyperlora-1-0000000000000000"), "probe": nonce}) is None
+    open_dir, open_nonce = _folder(tmp_path, mode=0o755)
+    assert shm_mod.accept_folder({"dir": open_dir, "probe": open_nonce}) is None  # readable by others
+    named = tmp_path / "elsewhere"
+    named.mkdir(mode=0o700)
+    (named / "probe").write_text(nonce)
+    assert shm_mod.accept_folder({"dir": str(named), "probe": nonce}) is None  # not a folder the worker makes
+    monkeypatch.setenv("DP_HYPERLORA_SHM", "off")
+    assert shm_mod.accept_folder({"dir": d, "probe": nonce}) is None
+
+
+def test_frames_round_trip_through_owner_only_files_and_the_reader_deletes_them(mods, tmp_path):
+    shm_mod, frames = mods
+    Reassembler, encode_frames = frames.Reassembler, frames.encode_frames
+    d, _ = _folder(tmp_path)
+    shm = shm_mod.SharedMemory(d)
+    data = bytes(range(256)) * 1024
+    (frame,) = encode_frames("c1", "p0", data, shm=shm)
+    assert len(frame) < 200
+    (name,) = [n for n in os.listdir(d) if n != "probe"]
+    assert stat.S_IMODE(os.stat(os.path.join(d, name)).st_mode) == 0o600
+    small = encode_frames("c1", "p1", b"x" * 100, shm=shm)  # below SHM_MIN_BYTES: inline
+    r = Reassembler(shm=shm)
+    r.push(frame)
+    for f in small:
+        r.push(f)
+    assert bytes(r.take("c1", "p0", len(data))) == data and bytes(r.take("c1", "p1", 100)) == b"x" * 100
+    assert os.listdir(d) == ["probe"]
+    with pytest.raises(Exception, match="not agreed"):
+        Reassembler().push(encode_frames("c2", "p0", data, shm=shm)[0])
+    shm.release_call("c2")
+    assert os.listdir(d) == ["probe"]
+
+
+def _shm_files(host):
+    conn = host.hub._conn
+    assert conn is not None and conn.shm is not None, "a local worker must be on shared memory"
+    return conn.shm.dir, [n for n in os.listdir(conn.shm.dir) if n != "probe"]
+
+
+@pytest.fixture
+def writes(mods, monkeypatch):
+    shm_mod = mods[0]
+    seen = []
+    original = shm_mod.SharedMemory.write
+
+    def spy(self, call_id, view):
+        name = original(self, call_id, view)
+        seen.append((view.nbytes, stat.S_IMODE(os.stat(os.path.join(self.dir, name)).st_mode),
+                     stat.S_IMODE(os.stat(self.dir).st_mode)))
+        return name
+    monkeypatch.setattr(shm_mod.SharedMemory, "write", spy)
+    return seen
+
+
+def _images(prompt, count, size, seed):
+    prompt["2"]["inputs"]["folder"] = "(none: use the images input)"
+    prompt["2"]["inputs"]["images"] = ["10", 0]
+    prompt["10"] = {"class_type": "RandomImages", "inputs": {"count": count, "size": size, "seed": seed}}
+    return prompt
+
+
+def test_success_and_error_leave_no_files_and_files_are_owner_only(host, mods, writes):
+    shm_mod = mods[0]
+    results = host.executor().run(_images(reference_demo("ref-test"), 40, 64, 11))
+    assert results["6"]["result"][0].shape[0] == 4  # sample images came back (worker -> bridge)
+    assert writes and all(n >= shm_mod.SHM_MIN_BYTES and f == 0o600 and d == 0o700 for n, f, d in writes)
+    assert _shm_files(host)[1] == []
+    both = _images(dp_chain("sd15-test", release=120), 40, 64, 12)
+    both["2"]["inputs"]["folder"] = "private-set"
+    with pytest.raises(Exception, match="INVALID_ARGUMENT"):
+        host.executor().run(both)
+    assert _shm_files(host)[1] == []
+
+
+def test_interrupt_and_worker_death_leave_no_files(host, writes):
+    import comfy.model_management as mm
+    hook = lambda value, total: mm.interrupt_current_processing(True)  # noqa: E731
+    PROGRESS_HOOKS.append(hook)
+    try:
+        with pytest.raises(mm.InterruptProcessingException):
+            host.executor().run(_images(dp_chain("sd15-test", release=121), 4000, 16, 13))
+    finally:
+        PROGRESS_HOOKS.remove(hook)
+        mm.interrupt_current_processing(False)
+    assert writes and _shm_files(host)[1] == []
+    folder, _ = _shm_files(host)
+    pid = host.hub._proc.pid
+
+    def kill(value, total):
+        if host.hub._proc is not None and host.hub._proc.pid == pid:
+            os.kill(pid, signal.SIGKILL)
+    PROGRESS_HOOKS.append(kill)
+    try:
+        with pytest.raises(Exception, match="WORKER_UNAVAILABLE"):
+            host.executor().run(_images(dp_chain("sd15-test", release=122), 3000, 16, 14))
+    finally:
+        PROGRESS_HOOKS.remove(kill)
+    deadline = time.monotonic() + 5
+    while os.path.exists(folder) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(folder), "the dead worker's shared-memory folder must be removed by the bridge"
+    host.executor().run(dp_chain("sd15-test", release=122))  # a fresh worker, on a fresh folder
+    assert _shm_files(host)[0] != folder and _shm_files(host)[1] == []
