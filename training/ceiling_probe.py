@@ -60,7 +60,8 @@ def load_denoiser(path: Path) -> torch.nn.Module:
 
 
 def fit(model: DeltaLoraModel, x: torch.Tensor, args: argparse.Namespace, gen: torch.Generator):
-    """Full-batch Adam on the (min-SNR weighted) diffusion loss; returns (lora or None, final loss)."""
+    """Adam on the (min-SNR weighted) diffusion loss, full set or random minibatches per step; returns
+    (lora or None, final loss, saved base weights when fine-tuning them)."""
     gamma = None if args.gamma <= 0 else args.gamma
     if args.full:
         params = [p for p in model.base.parameters()]
@@ -78,7 +79,8 @@ def fit(model: DeltaLoraModel, x: torch.Tensor, args: argparse.Namespace, gen: t
         scale = args.alpha / args.rank
     loss = torch.tensor(0.0)
     for _ in range(args.steps):
-        loss = diffusion_loss(model, x, lora=lora, lora_scale=scale, generator=gen, min_snr_gamma=gamma)
+        xb = x if args.batch <= 0 or args.batch >= len(x) else x[torch.randperm(len(x), generator=gen)[:args.batch]]
+        loss = diffusion_loss(model, xb, lora=lora, lora_scale=scale, generator=gen, min_snr_gamma=gamma)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -93,12 +95,14 @@ def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m training.ceiling_probe", description=__doc__.split("\n")[0])
     ap.add_argument("--run", type=Path, default=Path("training/runs/full"))
     ap.add_argument("--base", type=Path, default=None, help="denoiser checkpoint (default <run>/base.pt)")
+    ap.add_argument("--features", type=Path, default=None, help="feature classifier (default <run>/features.pt)")
     ap.add_argument("--sets", type=int, default=3)
     ap.add_argument("--targets", default="pack2")
     ap.add_argument("--rank", type=int, default=4)
     ap.add_argument("--alpha", type=float, default=None, help="default = rank (scale 1)")
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--lr", type=float, default=1e-2)
+    ap.add_argument("--batch", type=int, default=0, help="images per step (a random subset); 0: the full set")
     ap.add_argument("--gamma", type=float, default=LORA_MIN_SNR_GAMMA, help="min-SNR gamma; <= 0: unweighted")
     ap.add_argument("--full", action="store_true", help="fine-tune every base weight (upper bound)")
     ap.add_argument("--samples", type=int, default=500)
@@ -112,7 +116,7 @@ def main(argv: List[str] | None = None) -> int:
     base = load_denoiser(base_path)
     layout = lora_layout(base, TARGETS.get(a.targets, a.targets.split(",")))
     model = DeltaLoraModel(base, layout)
-    fnet = load_features(a.run / FEATURES_FILE)
+    fnet = load_features(a.features or a.run / FEATURES_FILE)
     ev = load_eval_sets(SEEDS_FILE)
     test_images, _ = load_fmnist("test")
     t_all = time.time()
@@ -136,7 +140,8 @@ def main(argv: List[str] | None = None) -> int:
                      "kl_base": kl_divergence(base_hist, st["pi"]), "fit_seconds": fit_s, "final_loss": loss})
         log(f"probe set {st['seed']}: KL {rows[-1]['kl']:.3f} (base {rows[-1]['kl_base']:.3f}), fit {fit_s:.0f}s")
     result = {"tag": a.tag, "base": str(base_path), "targets": a.targets, "n_targets": len(layout),
-              "rank": a.rank, "alpha": a.alpha, "steps": a.steps, "lr": a.lr, "gamma": a.gamma, "full": a.full,
+              "rank": a.rank, "alpha": a.alpha, "steps": a.steps, "lr": a.lr, "batch": a.batch, "gamma": a.gamma,
+              "full": a.full,
               "lora_params": None if a.full else lora_param_count(make_delta_lora(layout, a.rank)),
               "samples": a.samples, "ddim": a.ddim, "sets": len(rows),
               "kl_mean": float(np.mean([r["kl"] for r in rows])),
