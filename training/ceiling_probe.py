@@ -97,6 +97,7 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--base", type=Path, default=None, help="denoiser checkpoint (default <run>/base.pt)")
     ap.add_argument("--features", type=Path, default=None, help="feature classifier (default <run>/features.pt)")
     ap.add_argument("--sets", type=int, default=3)
+    ap.add_argument("--seeds", default="", help="comma-separated eval-set seeds instead of the first --sets")
     ap.add_argument("--targets", default="pack2")
     ap.add_argument("--rank", type=int, default=4)
     ap.add_argument("--alpha", type=float, default=None, help="default = rank (scale 1)")
@@ -123,7 +124,8 @@ def main(argv: List[str] | None = None) -> int:
     base_imgs = ddim_sample(model, a.samples, a.ddim, generator=torch.Generator().manual_seed(4242))
     base_hist = class_histogram(embed(fnet, base_imgs)[1])
     rows: List[Dict[str, Any]] = []
-    for st in ev["sets"][:a.sets]:
+    chosen = [int(s) for s in a.seeds.split(",")] if a.seeds else None
+    for st in [s for s in ev["sets"] if s["seed"] in chosen] if chosen else ev["sets"][:a.sets]:
         x = to_tensor(test_images[st["private"]])
         t0 = time.time()
         gen = torch.Generator().manual_seed(st["seed"] * 7919 + 10)
@@ -136,7 +138,8 @@ def main(argv: List[str] | None = None) -> int:
                 for p, s in zip(base.parameters(), saved):
                     p.copy_(s)
         hist = class_histogram(embed(fnet, imgs)[1])
-        rows.append({"seed": st["seed"], "kl": kl_divergence(hist, st["pi"]),
+        rows.append({"seed": st["seed"], "kl": kl_divergence(hist, st["pi"]), "histogram": hist.round(4).tolist(),
+                     "pi": np.round(st["pi"], 4).tolist(), "base_histogram": base_hist.round(4).tolist(),
                      "kl_base": kl_divergence(base_hist, st["pi"]), "fit_seconds": fit_s, "final_loss": loss})
         log(f"probe set {st['seed']}: KL {rows[-1]['kl']:.3f} (base {rows[-1]['kl_base']:.3f}), fit {fit_s:.0f}s")
     result = {"tag": a.tag, "base": str(base_path), "targets": a.targets, "n_targets": len(layout),
