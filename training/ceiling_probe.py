@@ -154,7 +154,8 @@ def main(argv: List[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a") as f:
         f.write(json.dumps(result) + "\n")
-    log(f"probe {a.targets} r{a.rank} {a.steps} steps lr {a.lr}: mean KL {result['kl_mean']:.3f} "
+    what = "full fine-tune" if a.full else f"{a.targets} r{a.rank}"
+    log(f"probe {what} {a.steps} steps lr {a.lr}: mean KL {result['kl_mean']:.3f} "
         f"(base {result['kl_base_mean']:.3f}) over {len(rows)} sets in {result['seconds']:.0f}s")
     return 0
 
