@@ -64,7 +64,11 @@ def _resumable(saved: dict, cfg: dict, step: int) -> bool:
         a == b for a, b in zip(_cycles(saved)[1:], _cycles(cfg)[1:]))
 
 
-def build_unet(cfg: dict) -> TinyUNet:
+def build_unet(cfg: dict) -> torch.nn.Module:
+    """TinyUNet, or training/sdmini.py's SDMiniUNet when the config says ``arch = "sdmini"``."""
+    if cfg.get("arch") == "sdmini":
+        from .sdmini import build_sdmini
+        return build_sdmini(cfg)
     return TinyUNet(tuple(cfg["ch"]), temb_dim=cfg["temb_dim"], heads=cfg["heads"])
 
 
