@@ -165,7 +165,10 @@ test('an empty folder, a folder without images, and a wrong pack are refused wit
   assert.equal(r.status, 2);
   const e0 = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
   assert.equal(e0.code, 'IMAGES_EMPTY');
-  assert.equal(e0.message, 'the image folder holds no image files (only 1 file(s) without an image extension); put the private images (PNG, JPEG, WebP, TIFF, GIF, AVIF) directly in it.');
+  assert.ok(!/\d/.test(e0.message) && !e0.message.includes('bob-secret'), `no count and no name of what the folder holds: ${e0.message}`);
+  assert.equal(e0.message, (JSON.parse(cli(['generate', '--images', empty, '--out', join(work, 'e.safetensors'), ...base]).stdout) as { error: { message: string } }).error.message,
+    'the same text as for an empty folder');
+  assert.match(r.stderr, /^dp-hyperlora \[local only, do not share\]: not an image file by its name \(not used\): bob-secret-notes\.txt$/m, 'the local terminal names it');
   await writeFile(join(noImages, 'bob-secret-broken.png'), 'not a png');
   r = cli(['generate', '--images', noImages, '--out', join(work, 'e.safetensors'), ...base]);
   assert.equal(r.status, 2);
@@ -201,6 +204,32 @@ test('skipping an unreadable file still makes the LoRA and counts (not names) th
   assert.match(r.stderr, /^dp-hyperlora \[local only, do not share\]: not used: 1 unreadable$/m);
   assert.ok(!r.stdout.includes('carol-secret'));
   assert.match(r.stderr, /carol-secret-broken\.png/);
+});
+
+test('--on-unreadable fail names every unreadable file on the local terminal; the error is one text for 1 and for 3 such files', async () => {
+  const run = async (bad: number): Promise<{ message: string; stderr: string }> => {
+    const dir = join(work, `bad-${bad}`);
+    await writeTestImages(dir, { count: 12, width: 28, height: 28, channels: 3, prefix: 'erin-secret-' });
+    for (let i = 0; i < bad; i++) await writeFile(join(dir, `erin-secret-broken-${i}.png`), Buffer.from('not a png'));
+    const ledger = join(work, `l-bad-${bad}.sqlite`);
+    const r = cli(['generate', '--images', dir, '--pack', pack.dir, '--epsilon', '2', '--delta', '1e-5', '--ledger', ledger,
+      '--out', join(work, `bad-${bad}.safetensors`), '--on-unreadable', 'fail', '--json']);
+    assert.equal(r.status, 2, r.stderr);
+    const e = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+    assert.equal(e.code, 'IMAGE_UNREADABLE');
+    assert.ok(!r.stdout.includes('erin-secret'), 'the JSON output names no file');
+    assert.ok(!existsSync(join(work, `bad-${bad}.safetensors`)));
+    return { message: e.message, stderr: r.stderr };
+  };
+  const one = await run(1);
+  const three = await run(3);
+  assert.equal(one.message, three.message, 'the error reaches ComfyUI and --json: it may not depend on how many files failed');
+  assert.ok(!/\d/.test(one.message), one.message);
+  for (let i = 0; i < 3; i++) {
+    assert.match(three.stderr, new RegExp(`^dp-hyperlora \\[local only, do not share\\]: not a readable image \\(not used\\): erin-secret-broken-${i}\\.png `, 'm'),
+      `every unreadable file is named locally, not only the first:\n${three.stderr}`);
+  }
+  for (const line of three.stderr.split('\n').filter((l) => l.includes('erin-secret'))) assert.ok(line.startsWith('dp-hyperlora [local only, do not share]: '), line);
 });
 
 test('n too small for epsilon gives a warning naming the smallest n that fits', async () => {
