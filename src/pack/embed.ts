@@ -32,7 +32,10 @@ export interface EmbedStreamOptions<Id> {
   /** Computes the ledger identity of a decoded image (before resizing). */
   identify(img: DecodedImage): Id;
   readonly sink: EmbeddingSink<Id>;
-  /** 'skip': count and report through onUnreadable; 'fail': throw IMAGE_UNREADABLE (no budget spent yet). */
+  /**
+   * 'skip': count and report through onUnreadableFile; 'fail': report every such file through onUnreadableFile,
+   * then throw IMAGE_UNREADABLE (no budget spent yet).
+   */
   readonly onUnreadable: 'skip' | 'fail';
   /** Called with the private label of each file that failed to decode (for the local terminal only). */
   readonly onUnreadableFile?: (label: string, reason: string) => void;
@@ -103,8 +106,20 @@ async function runBatch<Id>(o: EmbedStreamOptions<Id>, batch: Prepared<Id>[], si
 }
 
 /**
- * Runs the stream. Order of ids follows the tasks. Throws IMAGE_UNREADABLE (policy 'fail') on the first image
- * that cannot be decoded; with 'skip' such images are counted in `skipped`.
+ * The error of policy 'fail'. Privacy: it reaches ComfyUI and --json output, so it is one fixed text whatever the
+ * folder holds: no file name and no count (how many files failed is a function of the private set).
+ */
+function unreadableError(): DpHyperLoraError {
+  return new DpHyperLoraError('IMAGE_UNREADABLE',
+    'some files in the image folder could not be decoded as images. Their names are private, so they appear only on a local terminal: '
+    + 'the dp-hyperlora CLI (generate --images on this folder) lists all of them in lines marked "[local only, do not share]" and stops before spending budget. '
+    + 'Remove or fix them, or set on_unreadable (--on-unreadable) to skip to leave such files out. No privacy budget was spent.');
+}
+
+/**
+ * Runs the stream. Order of ids follows the tasks. With policy 'fail', every image is still decoded so that each
+ * one that cannot be is passed to `onUnreadableFile`, and then IMAGE_UNREADABLE is thrown (before any budget is
+ * spent; nothing is embedded after the first failure); with 'skip' such images are counted in `skipped`.
  */
 export async function embedStream<Id>(o: EmbedStreamOptions<Id>): Promise<EmbedStreamResult<Id>> {
   const t0 = performance.now();
@@ -124,13 +139,11 @@ export async function embedStream<Id>(o: EmbedStreamOptions<Id>): Promise<EmbedS
     const label = labels.shift() as string;
     if ('failed' in r) {
       o.onUnreadableFile?.(label, r.failed);
-      if (o.onUnreadable === 'fail') {
-        throw new DpHyperLoraError('IMAGE_UNREADABLE',
-          'a file in the image folder could not be decoded as an image (its name is shown on the local terminal only); remove or fix it, or pass --on-unreadable skip to leave such files out. No privacy budget was spent.');
-      }
       skipped++;
       return;
     }
+    // Under 'fail', once a file failed nothing more is embedded: the rest is only decoded, to name every bad file.
+    if (o.onUnreadable === 'fail' && skipped > 0) return;
     if (seen.has(r.id)) { duplicates++; return; }
     seen.add(r.id);
     ids.push(r.id);
@@ -153,6 +166,7 @@ export async function embedStream<Id>(o: EmbedStreamOptions<Id>): Promise<EmbedS
       if (pending.length >= window) await settleOne();
     }
     while (pending.length > 0) await settleOne();
+    if (o.onUnreadable === 'fail' && skipped > 0) throw unreadableError();
     await flush();
     if (encoding !== undefined) encoderMs += await encoding;
   } catch (e) {

@@ -49,9 +49,13 @@ export function folderCounts(l: FolderListing): FolderCounts {
 
 /**
  * Lists `dir` (names only). Throws INVALID_ARGUMENT when `dir` is not a readable folder and IMAGES_EMPTY when it
- * holds no image file at all.
+ * holds no image file at all. `onListing` receives the listing before that check, so that the local terminal can
+ * name what the folder holds instead.
+ *
+ * Privacy: the errors may reach ComfyUI (DP Embed) and --json output, so they carry no count and no name of what
+ * the folder holds (each is a function of the private set); the exact listing goes only to `onListing`.
  */
-export async function listImageFolder(dir: string): Promise<FolderListing> {
+export async function listImageFolder(dir: string, onListing?: (listing: FolderListing) => void): Promise<FolderListing> {
   const abs = resolve(dir);
   let entries;
   try {
@@ -67,17 +71,12 @@ export async function listImageFolder(dir: string): Promise<FolderListing> {
   const files = visible.filter((e) => !e.isDirectory()).map((e) => e.name);
   const imageFiles = files.filter(hasImageExtension);
   const otherFiles = files.filter((name) => !hasImageExtension(name));
+  const listing: FolderListing = { imagePaths: imageFiles.map((name) => join(abs, name)), otherFiles, hiddenFiles, subfolders };
+  onListing?.(listing);
   if (imageFiles.length === 0) {
-    const other = [
-      otherFiles.length > 0 ? `${otherFiles.length} file(s) without an image extension` : '',
-      hiddenFiles.length > 0 ? `${hiddenFiles.length} hidden file(s)` : '',
-      subfolders.length > 0 ? `${subfolders.length} sub-folder(s), not searched` : '',
-    ].filter((x) => x !== '').join(', ');
     throw new DpHyperLoraError('IMAGES_EMPTY',
-      `the image folder holds no image files${other !== '' ? ` (only ${other})` : ''}; put the private images (PNG, JPEG, WebP, TIFF, GIF, AVIF) directly in it.`,
-      { details: { otherFiles: otherFiles.length, hiddenFiles: hiddenFiles.length, subfolders: subfolders.length } });
+      'the image folder holds no image files (only files directly in it whose names end in an image extension are used; '
+      + 'anything else it holds is listed on the local terminal only); put the private images (PNG, JPEG, WebP, TIFF, GIF, AVIF) directly in it.');
   }
-  const imagePaths = imageFiles.map((name) => join(abs, name));
-  return { imagePaths, otherFiles, hiddenFiles, subfolders };
+  return listing;
 }
-

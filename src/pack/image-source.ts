@@ -74,8 +74,7 @@ export async function resolveImageInput(input: ImageInput, signal?: AbortSignal,
     return { tasks: decodedTasks(input.images, signal), onUnreadable: 'fail', counts: { otherFiles: 0, hiddenFiles: 0, subfolders: 0 }, ...expected };
   }
   const onUnreadable = input.onUnreadable ?? 'fail';
-  const listing = await listImageFolder(input.dir);
-  onListing?.(listing);
+  const listing = await listImageFolder(input.dir, onListing);
   return {
     tasks: folderTasks(listing.imagePaths, signal), onUnreadable, listing, counts: folderCounts(listing), expected: listing.imagePaths.length,
   };

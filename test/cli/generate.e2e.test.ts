@@ -165,7 +165,10 @@ test('an empty folder, a folder without images, and a wrong pack are refused wit
   assert.equal(r.status, 2);
   const e0 = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
   assert.equal(e0.code, 'IMAGES_EMPTY');
-  assert.equal(e0.message, 'the image folder holds no image files (only 1 file(s) without an image extension); put the private images (PNG, JPEG, WebP, TIFF, GIF, AVIF) directly in it.');
+  assert.ok(!/\d/.test(e0.message) && !e0.message.includes('bob-secret'), `no count and no name of what the folder holds: ${e0.message}`);
+  assert.equal(e0.message, (JSON.parse(cli(['generate', '--images', empty, '--out', join(work, 'e.safetensors'), ...base]).stdout) as { error: { message: string } }).error.message,
+    'the same text as for an empty folder');
+  assert.match(r.stderr, /^dp-hyperlora \[local only, do not share\]: not an image file by its name \(not used\): bob-secret-notes\.txt$/m, 'the local terminal names it');
   await writeFile(join(noImages, 'bob-secret-broken.png'), 'not a png');
   r = cli(['generate', '--images', noImages, '--out', join(work, 'e.safetensors'), ...base]);
   assert.equal(r.status, 2);
@@ -201,6 +204,32 @@ test('skipping an unreadable file still makes the LoRA and counts (not names) th
   assert.match(r.stderr, /^dp-hyperlora \[local only, do not share\]: not used: 1 unreadable$/m);
   assert.ok(!r.stdout.includes('carol-secret'));
   assert.match(r.stderr, /carol-secret-broken\.png/);
+});
+
+test('--on-unreadable fail names every unreadable file on the local terminal; the error is one text for 1 and for 3 such files', async () => {
+  const run = async (bad: number): Promise<{ message: string; stderr: string }> => {
+    const dir = join(work, `bad-${bad}`);
+    await writeTestImages(dir, { count: 12, width: 28, height: 28, channels: 3, prefix: 'erin-secret-' });
+    for (let i = 0; i < bad; i++) await writeFile(join(dir, `erin-secret-broken-${i}.png`), Buffer.from('not a png'));
+    const ledger = join(work, `l-bad-${bad}.sqlite`);
+    const r = cli(['generate', '--images', dir, '--pack', pack.dir, '--epsilon', '2', '--delta', '1e-5', '--ledger', ledger,
+      '--out', join(work, `bad-${bad}.safetensors`), '--on-unreadable', 'fail', '--json']);
+    assert.equal(r.status, 2, r.stderr);
+    const e = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+    assert.equal(e.code, 'IMAGE_UNREADABLE');
+    assert.ok(!r.stdout.includes('erin-secret'), 'the JSON output names no file');
+    assert.ok(!existsSync(join(work, `bad-${bad}.safetensors`)));
+    return { message: e.message, stderr: r.stderr };
+  };
+  const one = await run(1);
+  const three = await run(3);
+  assert.equal(one.message, three.message, 'the error reaches ComfyUI and --json: it may not depend on how many files failed');
+  assert.ok(!/\d/.test(one.message), one.message);
+  for (let i = 0; i < 3; i++) {
+    assert.match(three.stderr, new RegExp(`^dp-hyperlora \\[local only, do not share\\]: not a readable image \\(not used\\): erin-secret-broken-${i}\\.png `, 'm'),
+      `every unreadable file is named locally, not only the first:\n${three.stderr}`);
+  }
+  for (const line of three.stderr.split('\n').filter((l) => l.includes('erin-secret'))) assert.ok(line.startsWith('dp-hyperlora [local only, do not share]: '), line);
 });
 
 test('n too small for epsilon gives a warning naming the smallest n that fits', async () => {
@@ -241,15 +270,34 @@ test('sd15 and sdxl test packs give LoRAs with the full kohya key sets', async (
     const st = parseSafetensors(await readFile(out));
     assert.equal(st.tensors.length, modules * 3);
     assert.equal(metadataFromHeader(st.metadata ?? {}).layout, target);
-    const comfy = '/work/comfy-src';
-    const check = '/work/shared/tools/real-comfyui/lora_check.py';
-    if (existsSync(comfy) && existsSync(check)) {
-      // Real ComfyUI's key mapping, where this machine has it: every tensor used, no shape errors.
-      const py = spawnSync('/usr/bin/python3', [check, comfy, out, target], {
-        encoding: 'utf8', env: { ...process.env, PYTHONPATH: '/work/shared/tools/real-comfyui/shims' },
-      });
-      assert.equal(py.status, 0, py.stdout + py.stderr);
-      assert.equal(py.stdout.trim(), `${target}: ${modules} modules patched; 0 of ${modules * 3} tensors unused; 0 shape errors`);
-    }
+  }
+});
+
+// Real ComfyUI's key mapping on the LoRAs the CLI just wrote (lora_check.py, as in
+// test/lora/comfyui-lora-check.int.test.ts): COMFYUI_SRC=/path/to/ComfyUI names the source tree; without it, or
+// without lora_check.py or torch, the test is skipped with the reason.
+const comfySrc = process.env.COMFYUI_SRC ?? process.env.DP_COMFY_SRC;
+const loraCheckDir = process.env.DP_LORA_CHECK_DIR
+  ?? ['../shared/tools/real-comfyui', '../../shared/tools/real-comfyui'].map((rel) => join(ROOT, rel)).find((dir) => existsSync(join(dir, 'lora_check.py')));
+
+/** Why this machine cannot run the real-ComfyUI check (the skip reason), or false when it can. */
+function comfySkipReason(): string | false {
+  if (comfySrc === undefined || comfySrc === '') return 'COMFYUI_SRC is not set: point it at a ComfyUI 0.3.64 source tree (COMFYUI_SRC=/path/to/ComfyUI) to run this check';
+  if (!existsSync(join(comfySrc, 'comfy', 'lora.py'))) return `COMFYUI_SRC=${comfySrc} holds no comfy/lora.py: point it at a ComfyUI source tree`;
+  if (loraCheckDir === undefined) return 'lora_check.py not found: set DP_LORA_CHECK_DIR to the folder holding lora_check.py and shims/ (shared/tools/real-comfyui)';
+  const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
+  if (torch.status !== 0) return '/usr/bin/python3 cannot import torch: install torch (CPU) to run this check';
+  return false;
+}
+
+test('real ComfyUI maps every tensor of the sd15 and sdxl LoRAs the CLI wrote, with no shape error', { skip: comfySkipReason() }, () => {
+  for (const [target, modules] of [['sd15', 128], ['sdxl', 560]] as const) {
+    const out = join(work, `${target}.safetensors`);
+    assert.ok(existsSync(out), `${out} is written by the test before this one`);
+    const py = spawnSync('/usr/bin/python3', [join(loraCheckDir as string, 'lora_check.py'), comfySrc as string, out, target], {
+      encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(loraCheckDir as string, 'shims') },
+    });
+    assert.equal(py.status, 0, py.stdout + py.stderr);
+    assert.equal(py.stdout.trim(), `${target}: ${modules} modules patched; 0 of ${modules * 3} tensors unused; 0 shape errors`);
   }
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { isDpError } from '../../src/errors.js';
-import { listImageFolder } from '../../src/pack/image-folder.js';
+import { listImageFolder, type FolderListing } from '../../src/pack/image-folder.js';
 import { seededUniform } from '../helpers/onnx-builder.js';
 import { decodeImage, encoderInput, type DecodedImage } from '../../src/pack/preprocess.js';
 import { fastPngEligible } from '../../src/pack/png-fast-path.js';
@@ -132,18 +132,31 @@ test('folder listing accounts for every entry: image files, other files, hidden 
   }
 });
 
-test('a folder with no candidate files is IMAGES_EMPTY, saying what it holds instead', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'dphl-empty-'));
-  try {
-    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') && e.message.startsWith('the image folder holds no image files; put'));
-    await writeFile(join(dir, '.hidden'), 'x');
-    await writeFile(join(dir, 'readme.md'), 'x');
-    await mkdir(join(dir, 'nested'));
-    await assert.rejects(listImageFolder(dir), (e: unknown) => isDpError(e, 'IMAGES_EMPTY') &&
-      e.message.includes('(only 1 file(s) without an image extension, 1 hidden file(s), 1 sub-folder(s), not searched)'));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+test('a folder with no image files is IMAGES_EMPTY with one text whatever it holds; what it holds goes only to onListing', async () => {
+  const messageFor = async (nonImages: number): Promise<{ message: string; listing: FolderListing | undefined }> => {
+    const dir = await mkdtemp(join(tmpdir(), 'dphl-empty-'));
+    try {
+      for (let i = 0; i < nonImages; i++) await writeFile(join(dir, `dana-secret-${i}.txt`), 'x');
+      let listing: FolderListing | undefined;
+      let message = '';
+      await assert.rejects(listImageFolder(dir, (l) => { listing = l; }), (e: unknown) => {
+        if (!isDpError(e, 'IMAGES_EMPTY')) return false;
+        message = e.message;
+        assert.equal(e.details, undefined, 'no counts in the structured details either (they reach --json)');
+        return true;
+      });
+      return { message, listing };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const one = await messageFor(1);
+  const three = await messageFor(3);
+  assert.equal(one.message, three.message, 'the error reaches ComfyUI: it may not depend on the private folder');
+  assert.ok(one.message.startsWith('the image folder holds no image files ('), one.message);
+  assert.ok(!/\d/.test(one.message) && !one.message.includes('dana-secret'), one.message);
+  assert.deepEqual(three.listing?.otherFiles, ['dana-secret-0.txt', 'dana-secret-1.txt', 'dana-secret-2.txt'], 'the exact listing goes to the local callback');
+  assert.equal((await messageFor(0)).message, one.message);
 });
 
 test('the same-size fast path gives exactly what the sharp path gives (grey and RGB)', async () => {
