@@ -130,7 +130,7 @@ export function buildPackWorkflow(): WorkflowSpec {
         + 'and a folder of public images in ComfyUI/input/, a few hundred if you can (several times k).'),
       note(41, [40, 40], [640, 180], 'Step 1 · PUBLIC images only, encoded by CLIP Vision Encode. Why public: the pack is kept and used without any privacy '
         + 'protection (no noise, no ledger), so an image used here is not protected at all. Use images you may share: your published work, openly licensed pictures. '
-        + 'Never your private set: it belongs in workflows 4-6 (and, for the LoRA route, in ComfyUI/models/dp_private_sets/).'),
+        + 'Never your private set: it belongs in ComfyUI/models/dp_private_sets/, read by Load Private Images in workflows 4-6 (and by DP Embed on the LoRA route).'),
       note(42, [760, 40], [400, 180], 'Step 2 · Build DP Conditioning Pack writes ComfyUI/models/dp_hyperlora/<name>/. k = 32 directions: fewer means less noise later '
         + 'but less detail kept; it needs more public images than k. "whose" says where the images come from and their licence; it is written into the pack, with how many there were.'),
       note(43, [1200, 40], [480, 180], 'Step 3 · Use the pack. Refresh ComfyUI (press R) so the pack dropdowns list it, then pick it in both DP Embed (CLIP Vision) '
