@@ -8,13 +8,14 @@ import { dpEmbedClipVision } from './dp-embed-clip-vision.js';
 import { dpReferenceSampler } from './dp-reference-sampler.js';
 import { hypernetworkLora } from './hypernetwork-lora.js';
 import { loadDpHypernetwork } from './load-dp-hypernetwork.js';
+import { loadPrivateImages } from './load-private-images.js';
 import { noisyAggregate } from './noisy-aggregate.js';
 import { saveDpLora } from './save-dp-lora.js';
 
 /** All nodes. */
 export const ALL_NODES: readonly NodeDefinition[] = [
   loadDpHypernetwork, dpEmbed, noisyAggregate, hypernetworkLora, saveDpLora, dpReferenceSampler,
-  buildDpConditioningPack, dpEmbedClipVision, dpConditioning,
+  buildDpConditioningPack, loadPrivateImages, dpEmbedClipVision, dpConditioning,
 ];
 
 /** Worker-only queries the bridge calls outside any graph (public values only); in no node manifest. */

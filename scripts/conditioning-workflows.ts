@@ -9,11 +9,10 @@ const C = EXAMPLE_CONDITIONING;
 type CondBase = 'sd15' | 'sdxl-ipadapter' | 'sdxl-revision';
 const COND_LABEL: Record<CondBase, string> = { sd15: 'SD1.5', 'sdxl-ipadapter': 'SDXL', 'sdxl-revision': 'SDXL' };
 
-/** Where the conditioning route's private images must sit today, said plainly (core loaders read only input/). */
-const NOTE_COND_FOLDER = 'Where your private images go: on this route, core "Load Image Dataset from Folder" can read only folders in ComfyUI/input/, '
-  + 'and ComfyUI serves input/ to anyone who can reach it (and lists the folder names). So keep ComfyUI on this computer only (no --listen) '
-  + 'while a private folder is there, and move it out afterwards. The LoRA route\'s DP Embed reads ComfyUI/models/dp_private_sets/, which ComfyUI '
-  + 'does not serve; this route cannot use that folder yet. The folder name is saved in this workflow and in PNGs.';
+/** Where the conditioning route's private images go: Load Private Images reads models/dp_private_sets/, which ComfyUI does not serve. */
+const NOTE_COND_FOLDER = 'Where your private images go: put them in a sub-folder of ComfyUI/models/dp_private_sets/ (ComfyUI does not serve that folder) '
+  + 'and pick it in Load Private Images, which reads it inside the plugin; nothing about the set, not even how many images, is shown. '
+  + 'Connect its IMAGE only to CLIP Vision Encode and DP Embed (CLIP Vision), never to a preview or save node. The folder name is saved in this workflow and in PNGs.';
 
 /** Steps 1-5 of workflows 4-6 in plain words; `adapter` is step 5's note. */
 function conditioningNotes(base: CondBase, needs: string, adapter: string): NodeSpec[] {
@@ -49,7 +48,7 @@ function conditioningGroups(step5: string): GroupSpec[] {
 /** Private folder → core CLIPVisionEncode → DP Embed (CLIP Vision) → Noisy Aggregate → DP Conditioning (ids 30-35). */
 function dpConditioningChain(clipFile: string, pack: string): NodeSpec[] {
   return explained([
-    { id: 30, type: 'LoadImageSetFromFolderNode', pos: [40, 240], title: 'Private images', widgets: [C.privateFolder, 'None'] },
+    { id: 30, type: 'DPHyperLoRA_LoadPrivateImages', pos: [40, 240], color: DP, widgets: [C.privateFolder, 'fail', 224] },
     { id: 31, type: 'CLIPVisionLoader', pos: [40, 440], title: 'Your CLIP-vision model', widgets: [clipFile] },
     { id: 32, type: 'CLIPVisionEncode', pos: [370, 440], widgets: ['center'], links: { clip_vision: [31, 0], image: [30, 0] } },
     { id: 33, type: 'DPHyperLoRA_EmbedClipVision', pos: [760, 240], color: DP, widgets: [pack], links: { clip_vision_output: [32, 0], images: [30, 0] } },
@@ -131,7 +130,7 @@ export function buildPackWorkflow(): WorkflowSpec {
         + 'and a folder of public images in ComfyUI/input/, a few hundred if you can (several times k).'),
       note(41, [40, 40], [640, 180], 'Step 1 · PUBLIC images only, encoded by CLIP Vision Encode. Why public: the pack is kept and used without any privacy '
         + 'protection (no noise, no ledger), so an image used here is not protected at all. Use images you may share: your published work, openly licensed pictures. '
-        + 'Never your private set: it belongs in workflows 4-6 (and, for the LoRA route, in ComfyUI/models/dp_private_sets/).'),
+        + 'Never your private set: it belongs in ComfyUI/models/dp_private_sets/, read by Load Private Images in workflows 4-6 (and by DP Embed on the LoRA route).'),
       note(42, [760, 40], [400, 180], 'Step 2 · Build DP Conditioning Pack writes ComfyUI/models/dp_hyperlora/<name>/. k = 32 directions: fewer means less noise later '
         + 'but less detail kept; it needs more public images than k. "whose" says where the images come from and their licence; it is written into the pack, with how many there were.'),
       note(43, [1200, 40], [480, 180], 'Step 3 · Use the pack. Refresh ComfyUI (press R) so the pack dropdowns list it, then pick it in both DP Embed (CLIP Vision) '

@@ -56,6 +56,7 @@ export function explained(nodes: readonly NodeSpec[], dx: number, dy: number): N
     DPHyperLoRA_Embed: 'DP Embed · your private images',
     DPHyperLoRA_NoisyAggregate: 'Noisy Aggregate · spends privacy budget',
     DPHyperLoRA_HypernetworkLoRA: 'Hypernetwork LoRA · makes the LoRA (free)',
+    DPHyperLoRA_LoadPrivateImages: 'Load Private Images · read in the plugin',
     DPHyperLoRA_EmbedClipVision: 'DP Embed (CLIP Vision) · your private images',
     DPHyperLoRA_Conditioning: 'DP Conditioning · back to an image embedding (free)',
     DPHyperLoRA_BuildConditioningPack: 'Build DP Conditioning Pack · from PUBLIC images (free)',

@@ -3,9 +3,10 @@
 Needs, in COMFY: models/clip_vision/random-vit-h.safetensors (random_clip_vision.py h), models/diffusion_models/
 random-sd15-unet.safetensors (random_sd15_unet.py), models/ipadapter/ip-adapter_sd15-random.safetensors
 (test/bridge/random_ipadapter_sd15.py), custom_nodes/ComfyUI_IPAdapter_plus, custom_nodes/dp_h12_helpers
-(real_comfyui_helpers.py), and input/public-set, input/private-set image folders. Then:
-    /usr/bin/python3 test/bridge/real_comfyui_conditioning_check.py http://127.0.0.1:PORT
-It builds a conditioning pack from the public folder, runs CLIPVisionEncode → DP Embed (CLIP Vision) → Noisy
+(real_comfyui_helpers.py), an input/public-set image folder, and models/dp_private_sets/private-set (make-fixtures.ts
+writes it; Load Private Images reads it in the worker). Then:
+    /usr/bin/python3 test/bridge/real_comfyui_conditioning_check.py http://127.0.0.1:PORT [--no-ipadapter]
+It builds a conditioning pack from the public folder, runs Load Private Images → CLIPVisionEncode → DP Embed (CLIP Vision) → Noisy
 Aggregate → DP Conditioning → unCLIPConditioning, and → IPAdapterEmbeds → one KSampler step at 64×64."""
 import json
 import sys
@@ -15,9 +16,11 @@ from real_comfyui_check import BASE, get, run  # noqa: F401 - BASE is read from 
 PACK = "real-vit-h"
 
 
-def encode(folder):
+def encode(folder, private=False):
+    load = ({"class_type": "DPHyperLoRA_LoadPrivateImages", "inputs": {"folder": folder, "on_unreadable": "fail", "size": 224}} if private
+            else {"class_type": "LoadImageSetFromFolderNode", "inputs": {"folder": folder, "resize_method": "None"}})
     return {
-        "1": {"class_type": "LoadImageSetFromFolderNode", "inputs": {"folder": folder, "resize_method": "None"}},
+        "1": load,
         "2": {"class_type": "CLIPVisionLoader", "inputs": {"clip_name": "random-vit-h.safetensors"}},
         "3": {"class_type": "CLIPVisionEncode", "inputs": {"clip_vision": ["2", 0], "image": ["1", 0], "crop": "center"}},
     }
@@ -31,7 +34,7 @@ def build_pack():
 
 
 def private_route(release=1):
-    p = encode("private-set")
+    p = encode("private-set", private=True)
     p.update({
         "4": {"class_type": "DPHyperLoRA_EmbedClipVision", "inputs": {"pack": PACK, "clip_vision_output": ["3", 0], "images": ["1", 0]}},
         "5": {"class_type": "DPHyperLoRA_NoisyAggregate", "inputs": {
@@ -71,8 +74,9 @@ def main():
     runs = [
         run("build a conditioning pack from public-set", build_pack(), timeout=900),
         run("DP route → unCLIPConditioning", unclip(), timeout=900),
-        run("DP route → IPAdapterEmbeds → KSampler 1 step 64×64", ipadapter(), timeout=900),
     ]
+    if "--no-ipadapter" not in sys.argv:
+        runs.append(run("DP route → IPAdapterEmbeds → KSampler 1 step 64×64", ipadapter(), timeout=900))
     for r in runs:
         print(json.dumps({k: v for k, v in r.items() if k not in ("outputs", "messages")}, ensure_ascii=False)[:700])
         for m in r.get("messages", []):

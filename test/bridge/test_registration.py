@@ -11,7 +11,8 @@ def test_every_manifest_node_is_registered_with_display_name(host):
     ids = [n["id"] for n in MANIFEST["nodes"]]
     assert ids == ["DPHyperLoRA_LoadHypernetwork", "DPHyperLoRA_Embed", "DPHyperLoRA_NoisyAggregate",
                    "DPHyperLoRA_HypernetworkLoRA", "DPHyperLoRA_SaveLoRA", "DPHyperLoRA_ReferenceSampler",
-                   "DPHyperLoRA_BuildConditioningPack", "DPHyperLoRA_EmbedClipVision", "DPHyperLoRA_Conditioning"]
+                   "DPHyperLoRA_BuildConditioningPack", "DPHyperLoRA_LoadPrivateImages", "DPHyperLoRA_EmbedClipVision",
+                   "DPHyperLoRA_Conditioning"]
     assert list(host.plugin.NODE_CLASS_MAPPINGS) == ids
     assert host.plugin.NODE_DISPLAY_NAME_MAPPINGS["DPHyperLoRA_NoisyAggregate"] == "Noisy Aggregate"
     assert host.plugin.WEB_DIRECTORY == "./web/js"
