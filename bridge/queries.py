@@ -38,7 +38,7 @@ class QueryRoute:
     def run(self, body: dict) -> dict:
         """Runs the query in the worker (blocking; call it off the event loop)."""
         wire = self.wire_inputs(body)
-        message, _ = self.hub_getter().call(self.node_id, lambda call_id: (wire, []), lambda v, m: None,
+        message, _ = self.hub_getter().call(self.node_id, lambda call_id, _shm: (wire, []), lambda v, m: None,
                                             lambda: False, lambda: None)
         return message.get("ui") or {}
 

@@ -3,53 +3,20 @@
  * ComfyUI nodes and ours. Widget values are listed in the order ComfyUI stores them.
  */
 import type { ChoiceLists } from '../src/worker/object-info.js';
+import { buildPackWorkflow, ipAdapterWorkflow, revisionWorkflow } from './conditioning-workflows.js';
+import { DP, EXAMPLE_CHECKPOINTS, EXAMPLE_CONDITIONING, explained, note, SPEND_COLOUR, STEP_COLOUR, type NodeSpec, type WorkflowSpec } from './workflow-parts.js';
 
-/** One node: id, type, position, widget values, and links into its inputs ([from node, output slot]). */
-export interface NodeSpec {
-  readonly id: number;
-  readonly type: string;
-  readonly pos: [number, number];
-  readonly size?: [number, number];
-  readonly title?: string;
-  readonly color?: string;
-  readonly widgets: unknown[];
-  readonly links?: Record<string, [number, number]>;
-}
-
-/** A titled box drawn behind a step of the workflow: [x, y, width, height] in canvas units. */
-export interface GroupSpec {
-  readonly title: string;
-  readonly bounding: [number, number, number, number];
-  readonly color?: string;
-}
-
-/** One workflow. */
-export interface WorkflowSpec {
-  readonly name: string;
-  readonly description: string;
-  readonly nodes: readonly NodeSpec[];
-  readonly groups?: readonly GroupSpec[];
-}
+export type { GroupSpec, NodeSpec, WorkflowSpec } from './workflow-parts.js';
+export { EXAMPLE_CHECKPOINTS, EXAMPLE_CONDITIONING } from './workflow-parts.js';
 
 /** Names used by the examples for machine-specific dropdowns. */
 export const EXAMPLE_PACKS = { reference: 'reference (bundled)', sd15: 'my-sd15-pack', sdxl: 'my-sdxl-pack' } as const;
 export const EXAMPLE_FOLDERS = { bundled: 'demo-data/private-set (bundled)', user: 'my-private-images' } as const;
-export const EXAMPLE_CHECKPOINTS = { sd15: 'v1-5-pruned-emaonly.safetensors', sdxl: 'sd_xl_base_1.0.safetensors' } as const;
-/** The Stable Diffusion route's placeholders: conditioning packs, CLIP-vision files, IP-Adapter files, image folders. */
-export const EXAMPLE_CONDITIONING = {
-  packVitH: 'my-conditioning-vit-h', packBigG: 'my-conditioning-vit-bigg',
-  clipVitH: 'CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors', clipBigG: 'CLIP-ViT-bigG-14-laion2B-39B-b160k.safetensors',
-  ipadapterSd15: 'ip-adapter_sd15.safetensors', ipadapterSdxl: 'ip-adapter_sdxl_vit-h.safetensors',
-  privateFolder: 'my-private-images', publicFolder: 'my-public-images',
-} as const;
-
 /** Dropdown lists that contain every example's values (as on a machine with the packs installed). */
 export const EXAMPLE_CHOICES: ChoiceLists = {
   packs: [EXAMPLE_PACKS.reference, EXAMPLE_PACKS.sd15, EXAMPLE_PACKS.sdxl, EXAMPLE_CONDITIONING.packVitH, EXAMPLE_CONDITIONING.packBigG],
   input_folders: [EXAMPLE_FOLDERS.bundled, '(none: use the images input)', EXAMPLE_FOLDERS.user],
 };
-
-const DP = '#335544';
 
 function dpChain(pack: string, folder: string, x0: number): NodeSpec[] {
   return [
@@ -58,25 +25,6 @@ function dpChain(pack: string, folder: string, x0: number): NodeSpec[] {
     { id: 3, type: 'DPHyperLoRA_NoisyAggregate', pos: [x0 + 360, 260], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [2, 0] } },
   ];
 }
-
-/** A frontend-only Note node (not part of the prompt): plain words that explain a step. */
-function note(id: number, pos: [number, number], size: [number, number], text: string): NodeSpec {
-  return { id, type: 'Note', pos, size, color: '#432', widgets: [text] };
-}
-
-/** Moves nodes by (dx, dy) and gives our nodes titles that keep the node's name and say what it does for the user. */
-function explained(nodes: readonly NodeSpec[], dx: number, dy: number): NodeSpec[] {
-  const titles: Record<string, string> = {
-    DPHyperLoRA_LoadHypernetwork: 'Load DP Hypernetwork · the model pack',
-    DPHyperLoRA_Embed: 'DP Embed · your private images',
-    DPHyperLoRA_NoisyAggregate: 'Noisy Aggregate · spends privacy budget',
-    DPHyperLoRA_HypernetworkLoRA: 'Hypernetwork LoRA · makes the LoRA (free)',
-  };
-  return nodes.map((n) => ({ ...n, pos: [n.pos[0] + dx, n.pos[1] + dy], ...(n.title === undefined && titles[n.type] ? { title: titles[n.type] } : {}) }));
-}
-
-const STEP_COLOUR = '#3f789e';
-const SPEND_COLOUR = '#a1309b';
 
 const NOTE_PRIVATE = 'Steps 1-2 · Your images become one protected summary.\n'
   + '• DP Embed reads the folder you pick. Put private folders in ComfyUI/models/dp_private_sets/ (ComfyUI does not serve it); '
@@ -114,48 +62,6 @@ function sdWorkflow(name: string, base: 'sd15' | 'sdxl'): WorkflowSpec {
       { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, 20, 740, 760], color: SPEND_COLOUR },
       { title: 'Step 3 · summary → LoRA (free)', bounding: [780, 20, 360, 760], color: STEP_COLOUR },
       { title: `Step 4 · ${label} txt2img with the DP LoRA (free)`, bounding: [1140, 20, 1240, 760], color: STEP_COLOUR },
-    ],
-  };
-}
-
-const C = EXAMPLE_CONDITIONING;
-
-/** Private folder → core CLIPVisionEncode → DP Embed (CLIP Vision) → Noisy Aggregate → DP Conditioning (ids 30-35). */
-function dpConditioningChain(clipFile: string, pack: string): NodeSpec[] {
-  return [
-    { id: 30, type: 'LoadImageSetFromFolderNode', pos: [40, 100], title: 'Private images', widgets: [C.privateFolder, 'None'] },
-    { id: 31, type: 'CLIPVisionLoader', pos: [40, 300], widgets: [clipFile] },
-    { id: 32, type: 'CLIPVisionEncode', pos: [380, 300], widgets: ['center'], links: { clip_vision: [31, 0], image: [30, 0] } },
-    { id: 33, type: 'DPHyperLoRA_EmbedClipVision', pos: [700, 100], color: DP, widgets: [pack], links: { clip_vision_output: [32, 0], images: [30, 0] } },
-    { id: 34, type: 'DPHyperLoRA_NoisyAggregate', pos: [1040, 100], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [33, 0] } },
-    { id: 35, type: 'DPHyperLoRA_Conditioning', pos: [1420, 100], size: [340, 160], color: DP, widgets: [pack], links: { dp_embedding: [34, 0] } },
-  ];
-}
-
-/** Text prompts, latent, sampler, decode and save around a model and a positive conditioning (ids 20-29). */
-function sampling(base: 'sd15' | 'sdxl', model: [number, number], positive: [number, number]): NodeSpec[] {
-  const size = base === 'sd15' ? 512 : 1024;
-  return [
-    { id: 24, type: 'EmptyLatentImage', pos: [1800, 700], widgets: [size, size, 1] },
-    { id: 25, type: 'KSampler', pos: [2200, 400], size: [320, 270], widgets: [42, 'randomize', base === 'sd15' ? 25 : 30, 6, 'euler', 'normal', 1], links: { model, positive, negative: [23, 0], latent_image: [24, 0] } },
-    { id: 26, type: 'VAEDecode', pos: [2560, 400], widgets: [], links: { samples: [25, 0], vae: [20, 2] } },
-    { id: 27, type: 'SaveImage', pos: [2800, 400], size: [400, 420], widgets: [`dp_conditioning_${base}`], links: { images: [26, 0] } },
-  ];
-}
-
-function ipAdapterWorkflow(name: string, base: 'sd15' | 'sdxl'): WorkflowSpec {
-  return {
-    name,
-    description: `A private image folder → your CLIP-vision ViT-H → DP mean image embedding (ε = 1) → IP-Adapter (${base === 'sd15' ? 'SD1.5' : 'SDXL ViT-H'}, non-plus) → txt2img. `
-      + 'Needs ComfyUI_IPAdapter_plus, a conditioning pack built from public images with the same CLIP-vision model (workflow 7), and your checkpoint.',
-    nodes: [
-      ...dpConditioningChain(C.clipVitH, C.packVitH),
-      { id: 20, type: 'CheckpointLoaderSimple', pos: [1040, 500], widgets: [EXAMPLE_CHECKPOINTS[base]] },
-      { id: 21, type: 'IPAdapterModelLoader', pos: [1040, 650], widgets: [base === 'sd15' ? C.ipadapterSd15 : C.ipadapterSdxl] },
-      { id: 36, type: 'IPAdapterEmbeds', pos: [1800, 100], size: [320, 260], widgets: [0.8, 'linear', 0, 1, 'V only'], links: { model: [20, 0], ipadapter: [21, 0], pos_embed: [35, 1], neg_embed: [35, 2] } },
-      { id: 22, type: 'CLIPTextEncode', pos: [1800, 400], size: [360, 140], title: 'Positive', widgets: ['a painting'], links: { clip: [20, 1] } },
-      { id: 23, type: 'CLIPTextEncode', pos: [1800, 560], size: [360, 120], title: 'Negative', widgets: ['blurry, low quality'], links: { clip: [20, 1] } },
-      ...sampling(base, [36, 0], [22, 0]),
     ],
   };
 }
@@ -213,28 +119,6 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
   },
   ipAdapterWorkflow('4-dp-ipadapter-sd15', 'sd15'),
   ipAdapterWorkflow('5-dp-ipadapter-sdxl', 'sdxl'),
-  {
-    name: '6-dp-revision-sdxl',
-    description: 'A private image folder → CLIP-vision ViT-bigG → DP mean image embedding (ε = 1) → SDXL Revision (core unCLIPConditioning; SDXL reads image_embeds[:, :1280]) → txt2img. '
-      + 'Needs a conditioning pack built from public images with the bigG model (workflow 7) and the SDXL base checkpoint.',
-    nodes: [
-      ...dpConditioningChain(C.clipBigG, C.packBigG),
-      { id: 20, type: 'CheckpointLoaderSimple', pos: [1040, 500], widgets: [EXAMPLE_CHECKPOINTS.sdxl] },
-      { id: 22, type: 'CLIPTextEncode', pos: [1400, 400], size: [360, 140], title: 'Positive (may stay empty for pure Revision)', widgets: [''], links: { clip: [20, 1] } },
-      { id: 23, type: 'CLIPTextEncode', pos: [1400, 560], size: [360, 120], title: 'Negative', widgets: ['blurry, low quality'], links: { clip: [20, 1] } },
-      { id: 37, type: 'unCLIPConditioning', pos: [1800, 300], widgets: [1, 0], links: { conditioning: [22, 0], clip_vision_output: [35, 0] } },
-      ...sampling('sdxl', [20, 0], [37, 0]),
-    ],
-  },
-  {
-    name: '7-build-conditioning-pack',
-    description: 'Builds the conditioning pack the DP IP-Adapter and Revision workflows need, from a folder of PUBLIC images (never the private ones) '
-      + 'encoded by the CLIP-vision model you will use. Writes models/dp_hyperlora/<name>/; refresh the pack dropdowns afterwards.',
-    nodes: [
-      { id: 30, type: 'LoadImageSetFromFolderNode', pos: [40, 100], title: 'PUBLIC images', widgets: [C.publicFolder, 'None'] },
-      { id: 31, type: 'CLIPVisionLoader', pos: [40, 300], widgets: [C.clipVitH] },
-      { id: 32, type: 'CLIPVisionEncode', pos: [380, 300], widgets: ['center'], links: { clip_vision: [31, 0], image: [30, 0] } },
-      { id: 38, type: 'DPHyperLoRA_BuildConditioningPack', pos: [700, 200], size: [360, 200], color: DP, widgets: [32, 'image_embeds', C.packVitH, 'my own photos, public (CC-BY 4.0)'], links: { public_clip_vision_output: [32, 0] } },
-    ],
-  },
+  revisionWorkflow(),
+  buildPackWorkflow(),
 ];
