@@ -14,10 +14,9 @@ import {
   checkTensor as sdkCheckTensor,
   float32Tensor as sdkFloat32Tensor,
   float32View as sdkFloat32View,
-  isNodeSdkError,
   type Tensor,
 } from 'comfyui-node-ts-sdk';
-import { DpHyperLoraError } from '../errors.js';
+import { ours } from './sdk-errors.js';
 
 export { DTYPE_BYTES, elementCount, type Tensor, type TensorDtype } from 'comfyui-node-ts-sdk';
 
@@ -53,16 +52,6 @@ export interface NodeResult {
    */
   readonly ui?: { readonly text: readonly string[] } & Readonly<Record<string, readonly unknown[]>>;
   readonly files?: readonly HostFile[];
-}
-
-/** Runs an SDK tensor helper, turning its error into ours with the same code and message. */
-function ours<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (isNodeSdkError(e)) throw new DpHyperLoraError(e.code, e.message, { cause: e });
-    throw e;
-  }
 }
 
 /** Checks that `t.data` holds exactly the bytes its dtype and shape need (PROTOCOL otherwise). */
