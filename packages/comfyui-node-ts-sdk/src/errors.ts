@@ -4,9 +4,12 @@
  */
 
 /** The closed set of codes the SDK throws. */
-export const SDK_ERROR_CODES = ['PROTOCOL', 'INVALID_INPUT_DATA'] as const;
+export const SDK_ERROR_CODES = ['PROTOCOL', 'INVALID_INPUT_DATA', 'HANDLE_EXPIRED'] as const;
 
-/** A code from {@link SDK_ERROR_CODES}: PROTOCOL (bridge and worker disagree), INVALID_INPUT_DATA (a value of the wrong kind). */
+/**
+ * A code from {@link SDK_ERROR_CODES}: PROTOCOL (bridge and worker disagree), INVALID_INPUT_DATA (a value of the
+ * wrong kind), HANDLE_EXPIRED (an opaque handle this worker no longer holds: re-run the node that made it).
+ */
 export type SdkErrorCode = (typeof SDK_ERROR_CODES)[number];
 
 /** An error thrown by the SDK. */

@@ -12,3 +12,4 @@ export {
   type FrameHeader,
   type TensorFileChannel,
 } from './tensor-frames.js';
+export { HandleStore, type HandleStoreLike } from './handles.js';
