@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'js/**', 'models/**', 'training/**', '**/*.py', '.stryker-tmp*/**', 'reports/**'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'web/dist/**', 'js/**', 'models/**', 'training/**', '**/*.py', '.stryker-tmp*/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs one kind of test, or all of them. Kinds are told apart by file name, mirroring the source tree:
-//   unit         test/**/*.test.ts            (pure, fast)
+//   unit         test/**/*.test.ts            (pure, fast; also packages/*/test/**)
 //   integration  test/**/*.int.test.ts        (real ONNX models, real local servers on port 0)
 //   e2e          test/**/*.e2e.test.ts        (spawns the built CLI or worker)
 //   py           test/**/test_*.py            (bridge/ and training/, through pytest)
@@ -23,7 +23,10 @@ function walk(dir) {
   return out;
 }
 
-const all = walk(join(root, 'test')).map((p) => relative(root, p)).sort();
+// Workspace packages keep their own tests under packages/*/test; they run with ours.
+const packageTests = readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name, 'test'))
+  .filter((dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory());
+const all = [join(root, 'test'), ...packageTests].flatMap(walk).map((p) => relative(root, p)).sort();
 const pick = {
   unit: (f) => f.endsWith('.test.ts') && !f.endsWith('.int.test.ts') && !f.endsWith('.e2e.test.ts'),
   integration: (f) => f.endsWith('.int.test.ts'),

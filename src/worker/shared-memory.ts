@@ -19,16 +19,17 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TENSOR_FILE_MIN_BYTES, TENSOR_FILE_PATTERN, type TensorFileChannel } from 'comfyui-node-ts-sdk';
 import { DpHyperLoraError } from '../errors.js';
 import { logger } from '../log/logger.js';
 
 const log = logger('worker');
 
-/** Tensors smaller than this (bytes) stay inline in WebSocket frames: a file costs more than it saves. */
-export const SHM_MIN_BYTES = 64 * 1024;
+/** Tensors smaller than this (bytes) stay inline in WebSocket frames: a file costs more than it saves (the SDK's). */
+export const SHM_MIN_BYTES = TENSOR_FILE_MIN_BYTES;
 
-/** File names either side may create in the folder: 32 hex digits and `.t`. */
-export const SHM_FILE_PATTERN = /^[0-9a-f]{32}\.t$/;
+/** File names either side may create in the folder: 32 hex digits and `.t` (the SDK's). */
+export const SHM_FILE_PATTERN = TENSOR_FILE_PATTERN;
 
 /** The folder name pattern (`dp-hyperlora-<pid>-<16 hex>`), checked by the bridge before it trusts a folder. */
 export const SHM_DIR_PATTERN = /^dp-hyperlora-(\d+)-[0-9a-f]{16}$/;
@@ -76,7 +77,7 @@ export function sweepStaleShmDirs(base = shmBase()): number {
 }
 
 /** One connection's shared-memory folder: writes outgoing tensors, reads (and deletes) incoming ones. */
-export class SharedMemoryChannel {
+export class SharedMemoryChannel implements TensorFileChannel {
   /** Absolute path of the folder (sent in `hello`). */
   readonly dir: string;
   /** The nonce in `<dir>/probe` (sent in `hello`; proves the bridge sees the same folder). */

@@ -1,95 +1,33 @@
 /**
- * Tensor frames: how tensor bytes travel over the bridge WebSocket, as binary frames.
- *
- * One frame = uint32 big-endian header length, the header as UTF-8 JSON `{"id","ref","offset","total"}`, then
- * the payload bytes (a chunk of the tensor's bytes starting at `offset`; `total` is the tensor's byte size).
- * A tensor larger than the chunk size is split into several frames, so that neither side ever needs one
- * giant WebSocket message and progress stays responsive. dtype and shape travel in the control message that
- * refers to the tensor (./protocol.ts), which is sent after all of its frames.
- *
- * Shared memory (./shared-memory.ts): once both sides agreed on a folder, a tensor of at least SHM_MIN_BYTES is
- * written there as a file and travels as ONE frame with an empty payload whose header adds `"file": NAME`
- * (offset 0, total = the tensor's bytes); the receiver reads and deletes the file.
- *
- * The encoder and the reassembler are separate and can be tested by feeding them bytes (ws style).
+ * Tensor frames: how tensor bytes travel over the bridge WebSocket, as binary frames. The codec (frame layout,
+ * chunking, reassembly, the one-frame form for a tensor written to shared memory) lives in comfyui-node-ts-sdk
+ * (packages/comfyui-node-ts-sdk/src/tensor-frames.ts); this module is its face inside the plugin: the same
+ * functions, with our shared-memory channel (./shared-memory.ts) and our error class (PROTOCOL, same messages).
+ * The Python half is bridge/frames.py.
  */
-import { z } from 'zod';
-import { DpHyperLoraError } from '../errors.js';
-import { SHM_FILE_PATTERN, SHM_MIN_BYTES, type SharedMemoryChannel } from './shared-memory.js';
+import {
+  decodeTensorFrame as sdkDecodeTensorFrame,
+  DEFAULT_CHUNK_BYTES,
+  encodeTensorFrames as sdkEncodeTensorFrames,
+  TensorReassembler as SdkTensorReassembler,
+  type FrameHeader,
+} from 'comfyui-node-ts-sdk';
+import type { SharedMemoryChannel } from './shared-memory.js';
+import { ours } from './sdk-errors.js';
 
-/** Default chunk size: 8 MiB keeps frames well below WebSocket message limits and copies cache-friendly. */
-export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
-
-/** Largest tensor either side accepts (4 GiB − 1): far above any IMAGE batch or LoRA we send. */
-export const MAX_TENSOR_BYTES = 0xffffffff;
-
-const headerSchema = z.object({
-  id: z.string().min(1).max(64),
-  ref: z.string().min(1).max(256),
-  offset: z.number().int().nonnegative(),
-  total: z.number().int().nonnegative().max(MAX_TENSOR_BYTES),
-  /** A shared-memory file holding the whole tensor (the payload is then empty). */
-  file: z.string().regex(SHM_FILE_PATTERN).optional(),
-});
-/** The JSON header of one tensor frame. */
-export type FrameHeader = z.infer<typeof headerSchema>;
-
-function headerOnlyFrame(header: FrameHeader): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const frame = Buffer.allocUnsafe(4 + json.length);
-  frame.writeUInt32BE(json.length, 0);
-  json.copy(frame, 4);
-  return frame;
-}
+export { DEFAULT_CHUNK_BYTES, MAX_TENSOR_BYTES, type FrameHeader } from 'comfyui-node-ts-sdk';
 
 /**
  * Splits `data` into tensor frames for call `id` and tensor `ref`. Always at least one frame (empty tensors too).
  * With an enabled shared-memory channel, a tensor of at least SHM_MIN_BYTES goes into a file instead.
  */
 export function encodeTensorFrames(id: string, ref: string, data: Uint8Array, chunkBytes = DEFAULT_CHUNK_BYTES, shm?: SharedMemoryChannel): Buffer[] {
-  const total = data.byteLength;
-  if (shm?.enabled === true && total >= SHM_MIN_BYTES) return [headerOnlyFrame({ id, ref, offset: 0, total, file: shm.write(id, data) })];
-  const frames: Buffer[] = [];
-  let offset = 0;
-  do {
-    const end = Math.min(total, offset + chunkBytes);
-    const header = Buffer.from(JSON.stringify({ id, ref, offset, total }), 'utf8');
-    const frame = Buffer.allocUnsafe(4 + header.length + (end - offset));
-    frame.writeUInt32BE(header.length, 0);
-    header.copy(frame, 4);
-    frame.set(data.subarray(offset, end), 4 + header.length);
-    frames.push(frame);
-    offset = end;
-  } while (offset < total);
-  return frames;
+  return ours(() => sdkEncodeTensorFrames(id, ref, data, chunkBytes, shm));
 }
 
-function protocolError(message: string): DpHyperLoraError {
-  return new DpHyperLoraError('PROTOCOL', `tensor frame: ${message}. The bridge and worker disagree; update both to the same version.`);
-}
-
-/** Parses one frame into its header and payload (a view into `frame`, not a copy). */
+/** Parses one frame into its header and payload (a view into `frame`, not a copy); PROTOCOL when damaged. */
 export function decodeTensorFrame(frame: Uint8Array): { header: FrameHeader; payload: Uint8Array } {
-  if (frame.byteLength < 4) throw protocolError('frame shorter than its 4-byte header length');
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const headerLength = view.getUint32(0, false);
-  if (headerLength > 4096 || 4 + headerLength > frame.byteLength) throw protocolError(`header length ${headerLength} out of range`);
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(frame.buffer, frame.byteOffset + 4, headerLength).toString('utf8'));
-  } catch (e) {
-    throw protocolError(`header is not JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const parsed = headerSchema.safeParse(json);
-  if (!parsed.success) throw protocolError(`bad header (${parsed.error.issues.map((i) => i.message).join('; ')})`);
-  const payload = frame.subarray(4 + headerLength);
-  if (parsed.data.offset + payload.byteLength > parsed.data.total) throw protocolError('chunk runs past the tensor end');
-  return { header: parsed.data, payload };
-}
-
-interface Pending {
-  readonly data: Uint8Array;
-  received: number;
+  return ours(() => sdkDecodeTensorFrame(frame));
 }
 
 /**
@@ -97,59 +35,25 @@ interface Pending {
  * have arrived; `take` hands it out once. `dropCall` frees a cancelled call's partial tensors.
  */
 export class TensorReassembler {
-  private readonly pending = new Map<string, Pending>();
-  private bytesHeld = 0;
+  private readonly inner: SdkTensorReassembler;
 
-  constructor(private readonly maxBytesHeld = 8 * 1024 * 1024 * 1024) {}
+  /** `maxBytesHeld`: bytes of partial and unclaimed tensors held at once (default 8 GiB). */
+  constructor(maxBytesHeld?: number) {
+    this.inner = new SdkTensorReassembler(maxBytesHeld);
+  }
 
   /** Adds one frame; a shared-memory frame is read (and its file deleted) through `shm`. */
   push(frame: Uint8Array, shm?: SharedMemoryChannel): void {
-    const { header, payload } = decodeTensorFrame(frame);
-    const key = `${header.id}\u0000${header.ref}`;
-    let p = this.pending.get(key);
-    if (header.file !== undefined) {
-      if (shm?.enabled !== true) throw protocolError('a shared-memory frame arrived, but shared memory was not agreed on this connection');
-      if (p !== undefined || header.offset !== 0 || payload.byteLength !== 0) throw protocolError('a shared-memory frame must carry the whole tensor');
-      if (this.bytesHeld + header.total > this.maxBytesHeld) throw protocolError(`more than ${this.maxBytesHeld} bytes of tensors in flight`);
-      this.pending.set(key, { data: shm.read(header.file, header.total), received: header.total });
-      this.bytesHeld += header.total;
-      return;
-    }
-    if (p === undefined) {
-      if (this.bytesHeld + header.total > this.maxBytesHeld) throw protocolError(`more than ${this.maxBytesHeld} bytes of tensors in flight`);
-      p = { data: new Uint8Array(header.total), received: 0 };
-      this.pending.set(key, p);
-      this.bytesHeld += header.total;
-    } else if (p.data.byteLength !== header.total) {
-      throw protocolError(`tensor ${JSON.stringify(header.ref)} changed size between chunks`);
-    }
-    p.data.set(payload, header.offset);
-    p.received += payload.byteLength;
+    ours(() => this.inner.push(frame, shm));
   }
 
   /** Removes and returns the complete tensor bytes for (id, ref); throws PROTOCOL when missing or partial. */
   take(id: string, ref: string, expectedBytes: number): Uint8Array {
-    const key = `${id}\u0000${ref}`;
-    const p = this.pending.get(key);
-    if (p === undefined) {
-      if (expectedBytes === 0) return new Uint8Array(0);
-      throw protocolError(`tensor ${JSON.stringify(ref)} was referenced but never sent`);
-    }
-    this.pending.delete(key);
-    this.bytesHeld -= p.data.byteLength;
-    if (p.received !== p.data.byteLength || p.data.byteLength !== expectedBytes) {
-      throw protocolError(`tensor ${JSON.stringify(ref)} has ${p.received} of ${expectedBytes} bytes`);
-    }
-    return p.data;
+    return ours(() => this.inner.take(id, ref, expectedBytes));
   }
 
   /** Forgets every partial tensor of call `id`. */
   dropCall(id: string): void {
-    for (const [key, p] of this.pending) {
-      if (key.startsWith(`${id}\u0000`)) {
-        this.pending.delete(key);
-        this.bytesHeld -= p.data.byteLength;
-      }
-    }
+    this.inner.dropCall(id);
   }
 }

@@ -10,20 +10,15 @@
  * - `handle`: an opaque reference to data that stays in the worker (DP_EMBEDDINGS);
  * - `model`: a MODEL or CLIP described by the LoRA key prefixes it accepts and their weights' shapes.
  */
-import { DpHyperLoraError } from '../errors.js';
+import {
+  checkTensor as sdkCheckTensor,
+  float32Tensor as sdkFloat32Tensor,
+  float32View as sdkFloat32View,
+  type Tensor,
+} from 'comfyui-node-ts-sdk';
+import { ours } from './sdk-errors.js';
 
-/** Element types a tensor frame can carry. */
-export type TensorDtype = 'uint8' | 'float32' | 'float16';
-
-/** Bytes per element of each dtype. */
-export const DTYPE_BYTES: Readonly<Record<TensorDtype, number>> = { uint8: 1, float32: 4, float16: 2 };
-
-/** A dense tensor: little-endian bytes in row-major order. */
-export interface Tensor {
-  readonly dtype: TensorDtype;
-  readonly shape: readonly number[];
-  readonly data: Uint8Array;
-}
+export { DTYPE_BYTES, elementCount, type Tensor, type TensorDtype } from 'comfyui-node-ts-sdk';
 
 /** A decoded bridge value (see the module comment). */
 export type DecodedValue =
@@ -59,28 +54,17 @@ export interface NodeResult {
   readonly files?: readonly HostFile[];
 }
 
-/** The number of elements of `shape`. */
-export function elementCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Checks that `t.data` holds exactly the bytes its dtype and shape need. */
+/** Checks that `t.data` holds exactly the bytes its dtype and shape need (PROTOCOL otherwise). */
 export function checkTensor(t: Tensor, what: string): Tensor {
-  const want = elementCount(t.shape) * DTYPE_BYTES[t.dtype];
-  if (t.data.byteLength !== want) {
-    throw new DpHyperLoraError('PROTOCOL', `${what}: ${t.dtype} tensor of shape [${t.shape.join(', ')}] needs ${want} bytes but ${t.data.byteLength} arrived. The bridge and worker disagree; update both to the same version.`);
-  }
-  return t;
+  return ours(() => sdkCheckTensor(t, what));
 }
 
 /** A float32 view of a float32 tensor (copied only when the bytes are not 4-byte aligned). */
 export function float32View(t: Tensor): Float32Array {
-  if (t.dtype !== 'float32') throw new DpHyperLoraError('INVALID_INPUT_DATA', `expected a float32 tensor, got ${t.dtype}.`);
-  if (t.data.byteOffset % 4 === 0) return new Float32Array(t.data.buffer, t.data.byteOffset, t.data.byteLength / 4);
-  return new Float32Array(t.data.slice().buffer);
+  return ours(() => sdkFloat32View(t));
 }
 
 /** Wraps a Float32Array as a float32 tensor without copying. */
 export function float32Tensor(values: Float32Array, shape: readonly number[]): Tensor {
-  return checkTensor({ dtype: 'float32', shape, data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) }, 'float32 tensor');
+  return ours(() => sdkFloat32Tensor(values, shape));
 }

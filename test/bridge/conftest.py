@@ -13,8 +13,10 @@ sys.path.insert(0, HERE)
 
 
 def _ensure_built():
-    if not os.path.isfile(os.path.join(ROOT, "dist", "src", "cli", "main.js")):
-        subprocess.run(["npx", "tsc", "-p", "tsconfig.build.json"], cwd=ROOT, check=False)
+    # The worker imports the comfyui-node-ts-sdk workspace package, built into its own dist/ by `npm run build`.
+    sdk = os.path.join(ROOT, "packages", "comfyui-node-ts-sdk", "dist", "index.js")
+    if not (os.path.isfile(os.path.join(ROOT, "dist", "src", "cli", "main.js")) and os.path.isfile(sdk)):
+        subprocess.run(["npm", "run", "build"], cwd=ROOT, check=False)
 
 
 @pytest.fixture(scope="session")
