@@ -99,7 +99,10 @@ test('generate writes a LoRA that parses, with DP metadata, and a report with th
   assert.ok(!text.includes('alice-secret'));
   assert.ok(!('n' in p) && !('declaredN' in p));
   // ...nor the VALUE of any field, string or public stderr line, in the report or in the LoRA's metadata.
-  const values = numbersIn([report, st.metadata ?? {}, publicStderr(r.stderr)]);
+  // The noisy count is a DP output and lands exactly on n about 3% of the time (σ_count ≈ 12.8): its own printed
+  // values are left out of the scan, or the test would flake on a correct release.
+  const noisyForms = new Set([p.noisyCount, Math.round(p.noisyCount)]);
+  const values = numbersIn([report, st.metadata ?? {}, publicStderr(r.stderr)]).filter((v) => !noisyForms.has(v));
   assert.ok(values.length > 10, 'the scan saw the report\'s numbers');
   assert.ok(!values.includes(40), `the exact n = 40 appears among the public values: ${JSON.stringify(values)}`);
 });
