@@ -17,7 +17,7 @@
  * Privacy: the provider changes where the encoder and the hypernetwork run, never what is released: the noise
  * is added on the CPU from `crypto` (src/dp), after the encoder and before the hypernetwork.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -75,6 +75,18 @@ function firstLine(e: unknown): string {
   return line.replace(/^\/onnxruntime_src\/\S+ /, '').trim();
 }
 
+/**
+ * `auto` on Linux tries WebGPU only where a GPU device node exists (/dev/dri/renderD*, /dev/nvidia*). Without one,
+ * Dawn can only find a software Vulkan device, fails, and prints native errors to stderr on every start, which
+ * would greet every CPU-only user of `demo`; `--provider webgpu` still tries, so its real error stays visible.
+ */
+export function linuxGpuDeviceMissing(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const names = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+  const found = names('/dev/dri').some((n) => n.startsWith('renderD')) || names('/dev').some((n) => /^nvidia\d/.test(n));
+  return found ? undefined : 'no GPU device node (/dev/dri/renderD*, /dev/nvidia*) on this Linux machine';
+}
+
 /** Once per process: undefined when a WebGPU session starts (on `path`), else why not. */
 let webgpuVerdict: Promise<string | undefined> | undefined;
 
@@ -125,7 +137,9 @@ export class SessionFactory {
     const notes: string[] = [];
     for (const gpu of ['cuda', 'webgpu'] as const) {
       if (this.requested !== 'auto' && this.requested !== gpu) continue;
-      const why = gpu === 'cuda' ? await this.cudaProblem(path) : await webgpuProblem(path);
+      const why = gpu === 'cuda'
+        ? await this.cudaProblem(path)
+        : (this.requested === 'auto' ? linuxGpuDeviceMissing() : undefined) ?? await webgpuProblem(path);
       if (why === undefined) {
         this.resolution = { requested: this.requested, used: gpu, ...(notes.length > 0 ? { note: `${notes.join('; ')}; ran on WebGPU.` } : {}) };
         return gpu;
