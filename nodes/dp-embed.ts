@@ -51,16 +51,22 @@ function imagesFromTensor(t: Tensor): DecodedImage[] {
   return Array.from({ length: count }, (_, i) => ({ rgb: t.data.subarray(i * size, (i + 1) * size), width, height }));
 }
 
+/** The folder tooltip shared by every node that reads a private folder (DP Embed, Load Private Images). */
+export const PRIVATE_FOLDER_TOOLTIP = 'Your private image folder: a sub-folder of ComfyUI/models/dp_private_sets/ (not downloadable from ComfyUI). "input/…" folders work but ComfyUI serves them to anyone who can reach it. The name is saved in workflows and PNGs.';
+
+/** What to do with files of a private folder that are not readable images; shared by DP Embed and Load Private Images. */
+export const ON_UNREADABLE_INPUT = {
+  kind: 'COMBO', name: 'on_unreadable', options: ['fail', 'skip'], default: 'fail',
+  tooltip: 'Files in the folder that are not images: "fail" stops the run before any privacy budget is spent; "skip" ignores them (never named, never counted in public).',
+} as const satisfies InputSpec;
+
 const INPUTS = [
   { kind: 'SOCKET', name: 'pack', type: 'DP_PACK', tooltip: 'The pack whose encoder embeds the images (from Load DP Hypernetwork).' },
   {
     kind: 'CHOICE', name: 'folder', source: 'input_folders', default: 'demo-data/private-set (bundled)',
-    tooltip: 'Your private image folder: a sub-folder of ComfyUI/models/dp_private_sets/ (not downloadable from ComfyUI). "input/…" folders work but ComfyUI serves them to anyone who can reach it. The name is saved in workflows and PNGs. "(none: use the images input)" uses the images socket.',
+    tooltip: `${PRIVATE_FOLDER_TOOLTIP} "(none: use the images input)" uses the images socket.`,
   },
-  {
-    kind: 'COMBO', name: 'on_unreadable', options: ['fail', 'skip'], default: 'fail',
-    tooltip: 'Files in the folder that are not images: "fail" stops the run before any privacy budget is spent; "skip" ignores them (never named, never counted in public).',
-  },
+  ON_UNREADABLE_INPUT,
   {
     kind: 'SOCKET', name: 'images', type: 'IMAGE', optional: true,
     tooltip: 'Private images as an IMAGE batch, used only when folder is "(none: use the images input)". Images that pass through the graph can show up in previews or history; a folder is safer.',

@@ -9,7 +9,7 @@ import { loadPrivateImageBatch } from '../src/conditioning/private-images.js';
 import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
 import { readNodeInputs } from '../src/worker/input-schema.js';
 import { DpHyperLoraError } from '../src/errors.js';
-import { SERVED_FOLDER_WARNING, isServedByComfy } from './dp-embed.js';
+import { ON_UNREADABLE_INPUT, PRIVATE_FOLDER_TOOLTIP, SERVED_FOLDER_WARNING, isServedByComfy } from './dp-embed.js';
 
 const ID = 'DPHyperLoRA_LoadPrivateImages';
 
@@ -19,12 +19,9 @@ export const LOAD_PRIVATE_IMAGES_TEXT = 'private images loaded in the worker; th
 const INPUTS = [
   {
     kind: 'CHOICE', name: 'folder', source: 'input_folders',
-    tooltip: 'Your private image folder: a sub-folder of ComfyUI/models/dp_private_sets/ (not downloadable from ComfyUI). "input/…" folders work but ComfyUI serves them to anyone who can reach it. The name is saved in workflows and PNGs.',
+    tooltip: PRIVATE_FOLDER_TOOLTIP,
   },
-  {
-    kind: 'COMBO', name: 'on_unreadable', options: ['fail', 'skip'], default: 'fail',
-    tooltip: 'Files in the folder that are not images: "fail" stops the run before any privacy budget is spent; "skip" ignores them (never named, never counted in public).',
-  },
+  ON_UNREADABLE_INPUT,
   {
     kind: 'INT', name: 'size', default: 224, min: 16, max: 2048, step: 1,
     tooltip: 'Each image is resized and centre-cropped to size × size pixels so that the set forms one batch. CLIP-vision models resize to 224 anyway, so 224 loses nothing.',
