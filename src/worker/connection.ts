@@ -1,15 +1,15 @@
 /**
- * The worker's side of the bridge connection: a WebSocket client that authenticates with a bearer token,
- * says hello, and hands messages to the node host. A spawned local worker exits when the connection closes
- * (the bridge starts a fresh one on the next execution); a remote worker reconnects with backoff.
+ * The worker's side of the bridge connection: comfyui-node-ts-sdk's (a WebSocket client that authenticates with a
+ * bearer token, says hello, offers shared memory and hands messages to the node host; a spawned local worker exits
+ * when the connection closes, a remote worker reconnects with backoff), with our version, our shared-memory folder
+ * naming, our logger and our error class.
  */
-import WebSocket from 'ws';
-import { DpHyperLoraError } from '../errors.js';
+import { connectOnce as sdkConnectOnce, serveBridge as sdkServeBridge } from 'comfyui-node-ts-sdk';
 import { logger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import type { NodeHost } from './node-host.js';
-import { SharedMemoryChannel, SHM_ENV } from './shared-memory.js';
-import { bridgeMessageSchema, describeIssues, PROTOCOL_VERSION, type WorkerMessage } from './protocol.js';
+import { toOurs } from './sdk-errors.js';
+import { SHM_NAMING } from './shared-memory.js';
 
 const log = logger('worker');
 
@@ -25,99 +25,16 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The largest WebSocket message accepted: one tensor chunk plus headroom. */
-const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
-
-/** A shared-memory channel for this connection, unless turned off or the folder cannot be made. */
-function openSharedMemory(): SharedMemoryChannel | undefined {
-  if (process.env[SHM_ENV] === 'off') return undefined;
-  try {
-    return new SharedMemoryChannel();
-  } catch (e) {
-    log.warn(`shared memory not available (${(e as NodeJS.ErrnoException).code ?? 'error'}); tensors go over the WebSocket`);
-    return undefined;
-  }
+function sdkOptions(o: ConnectOptions): Parameters<typeof sdkConnectOnce>[0] {
+  return { ...o, version: VERSION, shm: SHM_NAMING, log };
 }
 
 /** Connects once and serves until the connection closes. Resolves with the close code. */
 export function connectOnce(o: ConnectOptions): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(o.url, { headers: { Authorization: `Bearer ${o.token}` }, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
-    let welcomed = false;
-    const shm = openSharedMemory();
-    // The folder goes with the connection, and with the process if it exits without closing the socket.
-    const disposeShm = (): void => shm?.dispose();
-    process.once('exit', disposeShm);
-    const transport = {
-      sendText: (m: WorkerMessage) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); },
-      sendBinary: (frame: Buffer) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true }); },
-      ...(shm ? { shm } : {}),
-    };
-    const onAbort = (): void => ws.close(1000, 'worker stopping');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    ws.on('unexpected-response', (_req, res) => {
-      const status = res.statusCode ?? 0;
-      process.removeListener('exit', disposeShm);
-      disposeShm();
-      ws.terminate();
-      reject(status === 401 || status === 403
-        ? new DpHyperLoraError('AUTH_FAILED', `the bridge at ${o.url} refused this worker's token (HTTP ${status}); pass the token file the bridge wrote (--token-file) or let ComfyUI start the worker itself.`)
-        : new DpHyperLoraError('WORKER_UNAVAILABLE', `the bridge at ${o.url} answered HTTP ${status} instead of a WebSocket; check the URL (it ends in /dp_hyperlora/worker) and that the plugin is installed.`));
-    });
-    ws.on('open', () => {
-      log.info(`connected to ${o.url}`);
-      transport.sendText({ type: 'hello', protocol: PROTOCOL_VERSION, version: VERSION, nodes: o.host.nodeIds, ...(shm ? { shm: { dir: shm.dir, probe: shm.probe } } : {}) });
-    });
-    ws.on('message', (data, isBinary) => {
-      try {
-        // ws hands over a Buffer for our settings (no fragments); only copy in the other shapes it may use.
-        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-        if (isBinary) { o.host.onBinary(bytes, shm); return; }
-        const parsed = bridgeMessageSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-        if (!parsed.success) throw new DpHyperLoraError('PROTOCOL', `bad message from the bridge: ${describeIssues(parsed.error)}`);
-        if (parsed.data.type === 'welcome') {
-          welcomed = true;
-          if (shm !== undefined) {
-            shm.enabled = parsed.data.shm === true;
-            if (!shm.enabled) shm.dispose();
-          }
-          log.info(`tensors travel ${shm?.enabled === true ? 'through shared memory' : 'over the WebSocket'}`);
-          return;
-        }
-        if (!welcomed) throw new DpHyperLoraError('PROTOCOL', 'the bridge sent work before its welcome.');
-        o.host.onMessage(parsed.data, transport);
-      } catch (e) {
-        log.error(`closing the connection: ${e instanceof Error ? e.message : String(e)}`);
-        ws.close(1002, 'protocol error');
-      }
-    });
-    ws.on('error', (e) => log.warn(`connection error: ${e.message}`));
-    ws.on('close', (code) => {
-      o.signal?.removeEventListener('abort', onAbort);
-      o.host.abortAll();
-      process.removeListener('exit', disposeShm);
-      disposeShm();
-      if (!welcomed && code !== 1000) log.warn(`connection closed before the bridge welcomed this worker (code ${code})`);
-      resolve(code);
-    });
-  });
+  return sdkConnectOnce(sdkOptions(o)).catch((e: unknown) => { throw toOurs(e); });
 }
 
 /** Serves the bridge; reconnects with capped exponential backoff when `reconnect` is set. */
-export async function serveBridge(o: ConnectOptions): Promise<void> {
-  let backoffMs = 500;
-  for (;;) {
-    try {
-      await connectOnce(o);
-      backoffMs = 500;
-    } catch (e) {
-      if (e instanceof DpHyperLoraError && e.code === 'AUTH_FAILED') throw e;
-      if (!o.reconnect) throw e;
-      log.warn(e instanceof Error ? e.message : String(e));
-    }
-    if (!o.reconnect || o.signal?.aborted) return;
-    log.info(`reconnecting in ${backoffMs} ms`);
-    await new Promise((r) => setTimeout(r, backoffMs));
-    backoffMs = Math.min(backoffMs * 2, 10_000);
-  }
+export function serveBridge(o: ConnectOptions): Promise<void> {
+  return sdkServeBridge(sdkOptions(o)).catch((e: unknown) => { throw toOurs(e); });
 }

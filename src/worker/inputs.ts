@@ -1,56 +1,35 @@
 /**
- * Reading a node's decoded inputs into typed values, zod-validated, with every problem reported at once.
+ * Reading a node's decoded inputs into typed values, zod-validated, with every problem reported at once: the
+ * SDK's readers with our error class, plus LORA_MODEL, which is ours.
  */
-import { z } from 'zod';
-import { DpHyperLoraError } from '../errors.js';
+import {
+  handleInput as sdkHandleInput,
+  optionalTensor as sdkOptionalTensor,
+  readJsonInputs as sdkReadJsonInputs,
+  tensorsInput,
+} from 'comfyui-node-ts-sdk';
+import type { z } from 'zod';
+import { ours } from './sdk-errors.js';
 import type { DecodedValue, Tensor } from './values.js';
 
-/** The JSON payload of a value (widgets, DP_PACK, DP_DATASET_EMBEDDING), or undefined for `none`. */
-function jsonOf(v: DecodedValue | undefined): unknown {
-  if (v === undefined || v.kind === 'none') return undefined;
-  if (v.kind === 'json') return v.value;
-  return { __bridgeKind: v.kind };
-}
+export { modelInput } from 'comfyui-node-ts-sdk';
 
 /** Validates the JSON-valued inputs of node `nodeId` against `shape` (one zod object), listing all problems. */
 export function readJsonInputs<S extends z.ZodRawShape>(nodeId: string, inputs: Readonly<Record<string, DecodedValue>>, shape: S): z.infer<z.ZodObject<S>> {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(shape)) raw[key] = jsonOf(inputs[key]);
-  const parsed = z.object(shape).safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(inputs)'}: ${i.message}`).join('; ');
-    throw new DpHyperLoraError('INVALID_ARGUMENT', `${nodeId}: invalid inputs: ${problems}.`);
-  }
-  return parsed.data;
+  return ours(() => sdkReadJsonInputs(nodeId, inputs, shape));
 }
 
 /** The tensor of an optional tensor input, or undefined when unconnected. */
 export function optionalTensor(nodeId: string, inputs: Readonly<Record<string, DecodedValue>>, name: string): Tensor | undefined {
-  const v = inputs[name];
-  if (v === undefined || v.kind === 'none') return undefined;
-  if (v.kind !== 'tensor') throw new DpHyperLoraError('INVALID_ARGUMENT', `${nodeId}: input ${name} must be a tensor, got ${v.kind}.`);
-  return v.tensor;
+  return ours(() => sdkOptionalTensor(nodeId, inputs, name));
 }
 
 /** The handle string of a handle input of type `type`. */
 export function handleInput(nodeId: string, inputs: Readonly<Record<string, DecodedValue>>, name: string, type: string): string {
-  const v = inputs[name];
-  if (v === undefined || v.kind !== 'handle' || v.type !== type) {
-    throw new DpHyperLoraError('INVALID_ARGUMENT', `${nodeId}: input ${name} must be connected to a ${type} output.`);
-  }
-  return v.handle;
+  return ours(() => sdkHandleInput(nodeId, inputs, name, type));
 }
 
 /** The tensor dict and metadata of a LORA_MODEL input. */
 export function loraInput(nodeId: string, inputs: Readonly<Record<string, DecodedValue>>, name: string): Extract<DecodedValue, { kind: 'tensors' }> {
-  const v = inputs[name];
-  if (v === undefined || v.kind !== 'tensors') throw new DpHyperLoraError('INVALID_ARGUMENT', `${nodeId}: input ${name} must be connected to a LORA_MODEL output.`);
-  return v;
-}
-
-/** The weight-name → shape map of an optional MODEL/CLIP input, or undefined when unconnected. */
-export function modelInput(inputs: Readonly<Record<string, DecodedValue>>, name: string): ReadonlyMap<string, readonly number[]> | undefined {
-  const v = inputs[name];
-  if (v === undefined || v.kind !== 'model') return undefined;
-  return new Map(Object.entries(v.targets));
+  return ours(() => tensorsInput(nodeId, inputs, name, 'LORA_MODEL'));
 }

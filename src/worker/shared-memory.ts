@@ -1,29 +1,24 @@
 /**
- * Shared-memory tensor transport for a worker on the same machine as ComfyUI.
- *
- * The worker makes one private folder per connection, `dp-hyperlora-<pid>-<16 hex>` in /dev/shm (RAM-backed
- * tmpfs; the OS temp folder where there is none), mode 0700, and writes a `probe` file holding a random nonce.
- * Its `hello` names the folder and the nonce; a bridge that can read the same nonce there is on the same
- * machine and answers `welcome` with `shm: true`. From then on both sides write large tensors as files in that
- * folder (mode 0600, created exclusively) and send only a small frame naming the file (./tensor-frames.ts); the
- * receiver reads the file and deletes it at once. A remote worker's folder does not exist on the bridge's
- * machine, so it keeps the WebSocket path.
+ * Shared-memory tensor transport for a worker on the same machine as ComfyUI: comfyui-node-ts-sdk's (its
+ * shared-memory.ts explains the folder, the probe and the clean-up), with our folder names
+ * (`dp-hyperlora-<pid>-<16 hex>` in /dev/shm), our switch (DP_HYPERLORA_SHM=off) and our error class.
  *
  * Privacy: the files hold private pixels for the milliseconds between write and read, readable by this user
- * only: the same trust domain as the worker's own memory (docs/privacy.md, "Shared memory"). Clean-up: the
- * reader deletes each file; the writer deletes what it wrote when its call ends; the folder goes when the
- * connection closes or the worker exits (and the bridge removes it when the worker dies); folders left by
- * dead processes (both sides killed) are removed when the next worker starts.
+ * only: the same trust domain as the worker's own memory (docs/privacy.md, "Shared memory").
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { TENSOR_FILE_MIN_BYTES, TENSOR_FILE_PATTERN, type TensorFileChannel } from 'comfyui-node-ts-sdk';
-import { DpHyperLoraError } from '../errors.js';
+import {
+  SharedMemoryChannel as SdkSharedMemoryChannel,
+  shmBase,
+  shmDirPattern,
+  sweepStaleShmDirs as sdkSweepStaleShmDirs,
+  TENSOR_FILE_MIN_BYTES,
+  TENSOR_FILE_PATTERN,
+  type ShmNaming,
+} from 'comfyui-node-ts-sdk';
 import { logger } from '../log/logger.js';
+import { ours } from './sdk-errors.js';
 
-const log = logger('worker');
+export { shmBase } from 'comfyui-node-ts-sdk';
 
 /** Tensors smaller than this (bytes) stay inline in WebSocket frames: a file costs more than it saves (the SDK's). */
 export const SHM_MIN_BYTES = TENSOR_FILE_MIN_BYTES;
@@ -31,124 +26,28 @@ export const SHM_MIN_BYTES = TENSOR_FILE_MIN_BYTES;
 /** File names either side may create in the folder: 32 hex digits and `.t` (the SDK's). */
 export const SHM_FILE_PATTERN = TENSOR_FILE_PATTERN;
 
-/** The folder name pattern (`dp-hyperlora-<pid>-<16 hex>`), checked by the bridge before it trusts a folder. */
-export const SHM_DIR_PATTERN = /^dp-hyperlora-(\d+)-[0-9a-f]{16}$/;
-
 /** Environment variable that turns the shared-memory path off on either side (`off`). */
 export const SHM_ENV = 'DP_HYPERLORA_SHM';
 
-/** Where the folders go: /dev/shm when it is a writable folder, else the OS temp folder. */
-export function shmBase(): string {
-  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-}
+/** Our folders' naming, as the SDK takes it. */
+export const SHM_NAMING: ShmNaming = { prefix: 'dp-hyperlora', offEnv: SHM_ENV, log: logger('worker') };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** The folder name pattern (`dp-hyperlora-<pid>-<16 hex>`), checked by the bridge before it trusts a folder. */
+export const SHM_DIR_PATTERN = shmDirPattern(SHM_NAMING.prefix);
 
 /** Removes folders of ours whose owning worker process is gone (left when both sides were killed). */
 export function sweepStaleShmDirs(base = shmBase()): number {
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch (e) {
-    log.debug(`cannot list ${base} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    return 0;
-  }
-  for (const name of names) {
-    const m = SHM_DIR_PATTERN.exec(name);
-    if (m === null || alive(Number(m[1]))) continue;
-    const path = join(base, name);
-    try {
-      if (lstatSync(path).uid !== process.getuid?.()) continue;
-      rmSync(path, { recursive: true, force: true });
-      removed++;
-    } catch (e) {
-      log.debug(`could not remove a stale shared-memory folder (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  return removed;
+  return sdkSweepStaleShmDirs(SHM_NAMING, base);
 }
 
 /** One connection's shared-memory folder: writes outgoing tensors, reads (and deletes) incoming ones. */
-export class SharedMemoryChannel implements TensorFileChannel {
-  /** Absolute path of the folder (sent in `hello`). */
-  readonly dir: string;
-  /** The nonce in `<dir>/probe` (sent in `hello`; proves the bridge sees the same folder). */
-  readonly probe: string;
-  /** True once the bridge has confirmed it sees the folder (`welcome` with shm). */
-  enabled = false;
-  private readonly written = new Map<string, Set<string>>();
-
+export class SharedMemoryChannel extends SdkSharedMemoryChannel {
   constructor(base = shmBase()) {
-    this.dir = join(base, `dp-hyperlora-${process.pid}-${randomBytes(8).toString('hex')}`);
-    this.probe = randomBytes(16).toString('hex');
-    mkdirSync(this.dir, { mode: 0o700 });
-    writeFileSync(join(this.dir, 'probe'), this.probe, { mode: 0o600, flag: 'wx' });
-  }
-
-  /** Writes `data` as a new owner-only file for call `id`; returns its name (for the frame header). */
-  write(id: string, data: Uint8Array): string {
-    const name = `${randomBytes(16).toString('hex')}.t`;
-    writeFileSync(join(this.dir, name), data, { mode: 0o600, flag: 'wx' });
-    let files = this.written.get(id);
-    if (files === undefined) this.written.set(id, files = new Set());
-    files.add(name);
-    return name;
+    super(SHM_NAMING, base);
   }
 
   /** Reads file `name` (exactly `total` bytes) and deletes it. Throws PROTOCOL for a bad name or size. */
-  read(name: string, total: number): Uint8Array {
-    if (!SHM_FILE_PATTERN.test(name)) throw protocolError(`file name ${JSON.stringify(name)} is not one the bridge makes`);
-    const path = join(this.dir, name);
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      throw protocolError(`tensor file missing (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    try {
-      unlinkSync(path);
-      const size = fstatSync(fd).size;
-      if (size !== total) throw protocolError(`tensor file holds ${size} bytes, the frame says ${total}`);
-      const out = Buffer.allocUnsafe(total);
-      let got = 0;
-      while (got < total) {
-        const n = readSync(fd, out, got, total - got, got);
-        if (n === 0) throw protocolError('tensor file ended early');
-        got += n;
-      }
-      return out;
-    } finally {
-      closeSync(fd);
-    }
+  override read(name: string, total: number): Uint8Array {
+    return ours(() => super.read(name, total));
   }
-
-  /** Deletes whatever call `id` wrote that the bridge has not consumed (call ended, cancelled or failed). */
-  releaseCall(id: string): void {
-    for (const name of this.written.get(id) ?? []) rmSync(join(this.dir, name), { force: true });
-    this.written.delete(id);
-  }
-
-  /** Stops tracking call `id`'s files: they were sent, and the bridge deletes each one as it reads it. */
-  handedOver(id: string): void {
-    this.written.delete(id);
-  }
-
-  /** Deletes the folder and everything in it (connection closed, worker exiting). */
-  dispose(): void {
-    this.enabled = false;
-    this.written.clear();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function protocolError(message: string): DpHyperLoraError {
-  return new DpHyperLoraError('PROTOCOL', `shared-memory tensor: ${message}. The bridge and worker disagree; update both to the same version, or set ${SHM_ENV}=off.`);
 }

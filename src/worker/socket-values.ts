@@ -31,5 +31,5 @@ export const datasetEmbeddingSchema = z.object({
 /** A DP_DATASET_EMBEDDING value. */
 export type DatasetEmbeddingValue = z.infer<typeof datasetEmbeddingSchema>;
 
-/** The {name, path} value the bridge sends for a CHOICE input. */
-export const choiceValueSchema = z.object({ name: z.string(), path: z.string().nullable() });
+/** The {name, path} value the bridge sends for a CHOICE input (the SDK's). */
+export { choiceValueSchema } from 'comfyui-node-ts-sdk';

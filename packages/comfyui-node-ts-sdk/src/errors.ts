@@ -4,11 +4,15 @@
  */
 
 /** The closed set of codes the SDK throws. */
-export const SDK_ERROR_CODES = ['PROTOCOL', 'INVALID_INPUT_DATA', 'HANDLE_EXPIRED'] as const;
+export const SDK_ERROR_CODES = [
+  'PROTOCOL', 'INVALID_INPUT_DATA', 'INVALID_ARGUMENT', 'HANDLE_EXPIRED', 'CANCELLED', 'AUTH_FAILED', 'WORKER_UNAVAILABLE', 'INTERNAL',
+] as const;
 
 /**
  * A code from {@link SDK_ERROR_CODES}: PROTOCOL (bridge and worker disagree), INVALID_INPUT_DATA (a value of the
- * wrong kind), HANDLE_EXPIRED (an opaque handle this worker no longer holds: re-run the node that made it).
+ * wrong kind), INVALID_ARGUMENT (a node's inputs fail their schema), HANDLE_EXPIRED (an opaque handle this worker
+ * no longer holds: re-run the node that made it), CANCELLED (ComfyUI interrupted, or the connection closed),
+ * AUTH_FAILED (the bridge refused the worker's token), WORKER_UNAVAILABLE (no bridge at that URL), INTERNAL (a bug).
  */
 export type SdkErrorCode = (typeof SDK_ERROR_CODES)[number];
 

@@ -1,12 +1,11 @@
 /**
  * Converts between wire values (JSON + tensor frames, ./protocol.ts) and decoded values (./values.ts).
  */
-import { DpHyperLoraError } from '../errors.js';
-import type { BlobEntry, TensorRef, WireFile } from './wire-types.js';
-import type { WireValue } from './protocol.js';
-import type { SharedMemoryChannel } from './shared-memory.js';
-import { DEFAULT_CHUNK_BYTES, encodeTensorFrames, type TensorReassembler } from './tensor-frames.js';
-import { checkTensor, DTYPE_BYTES, elementCount, type DecodedValue, type HostFile, type Tensor } from './values.js';
+import { NodeSdkError } from './errors.js';
+import type { BlobEntry, TensorRef, WireFile, WireValue } from './protocol.js';
+import { checkTensor, DTYPE_BYTES, elementCount, type Tensor } from './tensor.js';
+import { DEFAULT_CHUNK_BYTES, encodeTensorFrames, type TensorFileChannel, type TensorReassembler } from './tensor-frames.js';
+import type { DecodedValue, HostFile } from './values.js';
 
 function takeTensor(frames: TensorReassembler, id: string, ref: TensorRef): Tensor {
   const bytes = elementCount(ref.shape) * DTYPE_BYTES[ref.dtype];
@@ -25,7 +24,7 @@ export function decodeWireValue(value: WireValue, id: string, frames: TensorReas
       const tensors: Record<string, Tensor> = {};
       for (const [name, e] of Object.entries(value.entries)) {
         const end = e.offset + elementCount(e.shape) * DTYPE_BYTES[e.dtype];
-        if (end > blob.byteLength) throw new DpHyperLoraError('PROTOCOL', `tensor ${JSON.stringify(name)} runs past the end of its blob; update the bridge and worker to the same version.`);
+        if (end > blob.byteLength) throw new NodeSdkError('PROTOCOL', `tensor ${JSON.stringify(name)} runs past the end of its blob; update the bridge and the worker to the same version.`);
         tensors[name] = { dtype: e.dtype, shape: e.shape, data: blob.subarray(e.offset, end) };
       }
       return { kind: 'tensors', tensors, metadata: value.metadata };
@@ -40,8 +39,8 @@ export class FrameSink {
   readonly frames: Buffer[] = [];
   private next = 0;
 
-  /** `shm`: the connection's shared-memory channel, used for large tensors once enabled. */
-  constructor(private readonly id: string, private readonly shm?: SharedMemoryChannel) {}
+  /** `shm`: the connection's shared-memory channel (./shared-memory.ts), used for large tensors once enabled. */
+  constructor(private readonly id: string, private readonly shm?: TensorFileChannel) {}
 
   /** Queues `t`'s bytes and returns the reference to put in the control message. */
   add(t: Tensor): TensorRef {
@@ -76,7 +75,7 @@ export function encodeWireValue(value: DecodedValue, sink: FrameSink): WireValue
     }
     case 'handle': return { kind: 'handle', type: value.type, handle: value.handle };
     case 'model':
-      throw new DpHyperLoraError('INTERNAL', 'a node returned a MODEL description as an output; MODEL outputs are filled by the bridge. This is a bug; please report it.');
+      throw new NodeSdkError('INTERNAL', 'a node returned a MODEL description as an output; MODEL outputs are filled by the bridge. This is a bug in the node pack.');
   }
 }
 
