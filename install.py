@@ -21,10 +21,11 @@ def _fail(code: int, line: str) -> int:
 
 def main() -> int:
     sys.path.insert(0, HERE)
+    from bridge.comfy_ts_bridge.launcher import find_node
     from bridge.errors import DPHyperLoRAError
-    from bridge.launcher import find_node
+    from bridge.pack import CONFIG
     try:
-        node = find_node()
+        node = find_node(CONFIG, HERE)
     except DPHyperLoRAError as e:
         return _fail(EXIT_NO_NODE, e.message)
     npm = shutil.which("npm", path=os.pathsep.join([os.path.dirname(node), os.environ.get("PATH", "")]))

@@ -3,7 +3,7 @@
     /usr/bin/python3 bench/shm-throughput.py [--runs 7]
 
 A 32x512x512x3 uint8 IMAGE batch (what the bridge sends for a float IMAGE; 25.2 MB) goes from ComfyUI's side
-(bridge/frames.py + bridge/shm.py, the code the bridge runs) to a worker-side peer (bench/shm_peer.ts: the
+(the SDK's comfy_ts_bridge frames.py + shm.py, the code the bridge runs) to a worker-side peer (bench/shm_peer.ts: the
 worker's src/worker/tensor-frames.ts + shared-memory.ts) and straight back. The handshake is the real one (the
 bridge checks the worker's folder and probe). Only the WebSocket is replaced by a pipe, which carries the one
 ~150-byte frame per tensor that names the file. Times: bridge->worker = Python write + worker read; worker->bridge
@@ -23,8 +23,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(ROOT))
 sys.path.insert(0, ROOT)
 
-from bridge.frames import Reassembler, encode_frames  # noqa: E402
-from bridge.shm import accept_folder  # noqa: E402
+from bridge.comfy_ts_bridge.frames import Reassembler, encode_frames  # noqa: E402
+from bridge.comfy_ts_bridge.shm import accept_folder  # noqa: E402
 
 RUNS = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 7
 B, H, W = 32, 512, 512
@@ -33,7 +33,7 @@ B, H, W = 32, 512, 512
 def main():
     peer = subprocess.Popen(["node", "--import", "tsx", os.path.join(ROOT, "bench", "shm_peer.ts")], cwd=ROOT,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    shm = accept_folder(json.loads(peer.stdout.readline()))
+    shm = accept_folder(json.loads(peer.stdout.readline()), "dp-hyperlora", "DP_HYPERLORA_SHM")
     assert shm is not None, "the handshake refused the worker's folder"
     frames = Reassembler(shm=shm)
     image = torch.randint(0, 256, (B, H, W, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))

@@ -10,7 +10,7 @@ import pytest
 def _frames():
     """bridge/frames.py as the plugin package imported it (the `host` fixture loads the plugin)."""
     import sys
-    return sys.modules["dp_hyperlora_plugin.bridge.frames"]
+    return sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.frames"]
 
 
 def test_frame_layout_and_chunked_round_trip(host):

@@ -1,5 +1,5 @@
 """install.py (ComfyUI-Manager's install hook) fails loudly: non-zero exit and one clear line when Node.js is missing
-or `npm ci` fails. Runs the real script in a copy of the plugin's Python files, with a PATH that lacks node, or
+or `npm ci` fails. Runs the real script in a copy of the plugin's Python files (bridge/ and the SDK's python folder), with a PATH that lacks node, or
 with a package.json that `npm ci` refuses (no lockfile: npm fails at once, without the network)."""
 import os
 import shutil
@@ -16,6 +16,8 @@ def _plugin_copy(tmp_path):
     dst.mkdir()
     shutil.copy(os.path.join(ROOT, "install.py"), dst)
     shutil.copytree(os.path.join(ROOT, "bridge"), dst / "bridge", ignore=shutil.ignore_patterns("__pycache__"))
+    sdk_python = os.path.join("packages", "comfyui-node-ts-sdk", "python")  # the generic bridge ships in the checkout
+    shutil.copytree(os.path.join(ROOT, sdk_python), dst / sdk_python, ignore=shutil.ignore_patterns("__pycache__"))
     return dst
 
 

@@ -18,7 +18,7 @@ from workflows_api import dp_chain, reference_demo
 def mods(host):
     """bridge/shm.py and bridge/frames.py as the plugin package imported them (the `host` fixture loads it)."""
     import sys
-    return sys.modules["dp_hyperlora_plugin.bridge.shm"], sys.modules["dp_hyperlora_plugin.bridge.frames"]
+    return sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.shm"], sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.frames"]
 
 
 def _folder(tmp_path, mode=0o700, probe=None):
@@ -34,17 +34,17 @@ def test_the_handshake_accepts_only_a_private_folder_with_the_right_probe(mods, 
     shm_mod, _ = mods
     monkeypatch.delenv("DP_HYPERLORA_SHM", raising=False)
     d, nonce = _folder(tmp_path)
-    assert shm_mod.accept_folder({"dir": d, "probe": nonce}).dir == d
-    assert shm_mod.accept_folder({"dir": d, "probe": secrets.token_hex(16)}) is None  # another machine's folder
-    assert shm_mod.accept_folder({"dir": str(tmp_path / "dp-hyperlora-1-0000000000000000"), "probe": nonce}) is None
+    assert shm_mod.accept_folder({"dir": d, "probe": nonce}, "dp-hyperlora", "DP_HYPERLORA_SHM").dir == d
+    assert shm_mod.accept_folder({"dir": d, "probe": secrets.token_hex(16)}, "dp-hyperlora", "DP_HYPERLORA_SHM") is None  # another machine's folder
+    assert shm_mod.accept_folder({"dir": str(tmp_path / "dp-hyperlora-1-0000000000000000"), "probe": nonce}, "dp-hyperlora", "DP_HYPERLORA_SHM") is None
     open_dir, open_nonce = _folder(tmp_path, mode=0o755)
-    assert shm_mod.accept_folder({"dir": open_dir, "probe": open_nonce}) is None  # readable by others
+    assert shm_mod.accept_folder({"dir": open_dir, "probe": open_nonce}, "dp-hyperlora", "DP_HYPERLORA_SHM") is None  # readable by others
     named = tmp_path / "elsewhere"
     named.mkdir(mode=0o700)
     (named / "probe").write_text(nonce)
-    assert shm_mod.accept_folder({"dir": str(named), "probe": nonce}) is None  # not a folder the worker makes
+    assert shm_mod.accept_folder({"dir": str(named), "probe": nonce}, "dp-hyperlora", "DP_HYPERLORA_SHM") is None  # not a folder the worker makes
     monkeypatch.setenv("DP_HYPERLORA_SHM", "off")
-    assert shm_mod.accept_folder({"dir": d, "probe": nonce}) is None
+    assert shm_mod.accept_folder({"dir": d, "probe": nonce}, "dp-hyperlora", "DP_HYPERLORA_SHM") is None
 
 
 def test_frames_round_trip_through_owner_only_files_and_the_reader_deletes_them(mods, tmp_path):
@@ -102,7 +102,7 @@ def test_success_and_error_leave_no_files_and_files_are_owner_only(host, mods, w
     shm_mod = mods[0]
     results = host.executor().run(_images(reference_demo("ref-test"), 40, 64, 11))
     assert results["6"]["result"][0].shape[0] == 4  # sample images came back (worker -> bridge)
-    assert writes and all(n >= shm_mod.SHM_MIN_BYTES and f == 0o600 and d == 0o700 for n, f, d in writes)
+    assert writes and all(n >= mods[1].FILE_MIN_BYTES and f == 0o600 and d == 0o700 for n, f, d in writes)
     assert _shm_files(host)[1] == []
     both = _images(dp_chain("sd15-test", release=120), 40, 64, 12)
     both["2"]["inputs"]["folder"] = "private-set"

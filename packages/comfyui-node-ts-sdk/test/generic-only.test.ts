@@ -12,15 +12,15 @@ const SELF = 'test/generic-only.test.ts';
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
-    if (name === 'node_modules' || name === 'dist') return [];
+    if (name === 'node_modules' || name === 'dist' || name === '__pycache__') return [];
     const p = join(dir, name);
     return statSync(p).isDirectory() ? walk(p) : [p];
   });
 }
 
-test('the package names nothing DP-specific (source, tests, docs, manifest)', () => {
+test('the package names nothing DP-specific (source, python bridge, tests, docs, manifest)', () => {
   const files = walk(root).map((p) => relative(root, p)).filter((f) => f !== SELF);
-  assert.ok(files.includes('src/index.ts') && files.includes('package.json'), `walked the package: ${files.join(', ')}`);
+  assert.ok(files.includes('src/index.ts') && files.includes('package.json') && files.includes('python/comfy_ts_bridge/hub.py'), `walked the package: ${files.join(', ')}`);
   const hits = files.flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n')
     .map((line, i) => ({ f, i: i + 1, line }))
     .filter(({ line }) => FORBIDDEN.test(line)));
@@ -28,7 +28,7 @@ test('the package names nothing DP-specific (source, tests, docs, manifest)', ()
 });
 
 test('the pattern catches what it is meant to catch', () => {
-  for (const s of ['import { x } from "../dp/noise.js"', 'DP_HYPERLORA_SHM', 'privacy budget', 'epsilon = 1', 'openLedger()', 'LoRA weights', 'the private set']) {
+  for (const s of ['import { x } from "../dp/noise.js"', 'DP_HYPERLORA_SHM', 'log = logging.getLogger("dp_hyperlora")', 'class DPHyperLoRAError', 'privacy budget', 'epsilon = 1', 'openLedger()', 'LoRA weights', 'the private set']) {
     assert.ok(FORBIDDEN.test(s), s);
   }
   for (const s of ['export function checkTensor', 'a tensor of shape [1, 2]', 'adapter', 'endpoint', 'private readonly pending = new Map()']) {

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import logging
 import os
 import queue
 import secrets
@@ -17,15 +16,13 @@ import threading
 import time
 import uuid
 
-from .errors import DPHyperLoRAError
+from .errors import BridgeError, fail
 from .frames import Reassembler
+from .logs import logger
 from .shm import accept_folder
-from .values import byte_size, tensor_refs
-
-log = logging.getLogger("dp_hyperlora")
+from .wire import byte_size, tensor_refs
 
 PROTOCOL_VERSION = 1
-WORKER_ROUTE = "/dp_hyperlora/worker"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
@@ -37,17 +34,18 @@ def _env_seconds(name: str, default: float) -> float:
 
 
 class Settings:
-    """Bridge settings from the environment (docs/comfyui.md lists them)."""
+    """Bridge settings from the pack's environment variables (./config.py lists them)."""
 
-    def __init__(self):
-        self.remote = os.environ.get("DP_HYPERLORA_WORKER", "local") == "remote"
-        self.token_file = os.environ.get("DP_HYPERLORA_TOKEN_FILE")
-        self.start_timeout = _env_seconds("DP_HYPERLORA_START_TIMEOUT", 60.0)
-        self.idle_timeout = _env_seconds("DP_HYPERLORA_IDLE_TIMEOUT", 60.0)
-        self.cancel_grace = _env_seconds("DP_HYPERLORA_CANCEL_GRACE", 5.0)
-        self.heartbeat = _env_seconds("DP_HYPERLORA_HEARTBEAT", 10.0)
-        self.bridge_url = os.environ.get("DP_HYPERLORA_BRIDGE_URL")
-        self.worker_args = os.environ.get("DP_HYPERLORA_WORKER_ARGS", "").split()
+    def __init__(self, config):
+        env = config.env
+        self.remote = os.environ.get(env("WORKER"), "local") == "remote"
+        self.token_file = os.environ.get(env("TOKEN_FILE"))
+        self.start_timeout = _env_seconds(env("START_TIMEOUT"), 60.0)
+        self.idle_timeout = _env_seconds(env("IDLE_TIMEOUT"), 60.0)
+        self.cancel_grace = _env_seconds(env("CANCEL_GRACE"), 5.0)
+        self.heartbeat = _env_seconds(env("HEARTBEAT"), 10.0)
+        self.bridge_url = os.environ.get(env("BRIDGE_URL"))
+        self.worker_args = os.environ.get(env("WORKER_ARGS"), "").split()
 
 
 class _Connection:
@@ -56,7 +54,7 @@ class _Connection:
     def __init__(self, ws, loop, shm=None):
         self.ws = ws
         self.loop = loop
-        self.shm = shm  # bridge.shm.SharedMemory when the worker runs on this machine, else None
+        self.shm = shm  # ./shm.py SharedMemory when the worker runs on this machine, else None
         self.calls: dict[str, queue.Queue] = {}
         self.frames = Reassembler(shm=shm)
         self.closed_reason: str | None = None
@@ -75,7 +73,7 @@ class _Connection:
             fut.result(timeout)
         except Exception as e:  # noqa: BLE001 - any send failure means the connection is unusable
             fut.cancel()
-            raise DPHyperLoRAError("WORKER_UNAVAILABLE", f"could not send to the worker ({type(e).__name__}); it will be restarted on the next run.") from None
+            raise fail("WORKER_UNAVAILABLE", f"could not send to the worker ({type(e).__name__}); it will be restarted on the next run.") from None
 
     def dispatch(self, msg: dict) -> None:
         """Routes one worker message to the waiting call (runs on the loop)."""
@@ -91,7 +89,7 @@ class _Connection:
             if kind == "error":
                 self.frames.drop_call(call_id)
         else:
-            raise DPHyperLoRAError("PROTOCOL", f"unknown message type {kind!r} from the worker")
+            raise fail("PROTOCOL", f"unknown message type {kind!r} from the worker")
 
     def close_all(self, reason: str) -> None:
         self.closed_reason = reason
@@ -102,8 +100,9 @@ class _Connection:
 class WorkerHub:
     """Owns the worker: its token, its process (local mode) and its connection."""
 
-    def __init__(self, loop_getter, port_getter, settings: Settings | None = None, spawn=None):
-        self.settings = settings or Settings()
+    def __init__(self, config, loop_getter, port_getter, settings: Settings | None = None, spawn=None):
+        self.config = config
+        self.settings = settings or Settings(config)
         self._loop_getter = loop_getter
         self._port_getter = port_getter
         self._spawn = spawn
@@ -119,7 +118,7 @@ class WorkerHub:
         path = self.settings.token_file
         if not path:
             import folder_paths
-            path = os.path.join(folder_paths.get_user_directory(), "dp_hyperlora", "worker.token")
+            path = os.path.join(folder_paths.get_user_directory(), self.config.data_folder, "worker.token")
             self.settings.token_file = path
         if not os.path.exists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -128,7 +127,7 @@ class WorkerHub:
                 fh.write(secrets.token_urlsafe(32) + "\n")
         with open(path, encoding="utf-8") as fh:
             token = fh.read().strip()
-        log.info("DP HyperLoRA: remote worker mode; the worker's token file is %s", path)
+        logger().info("%s: remote worker mode; the worker's token file is %s", self.config.name, path)
         return token
 
     def _authorized(self, header: str | None) -> bool:
@@ -145,8 +144,8 @@ class WorkerHub:
         from aiohttp import WSMsgType, web
         peer = request.remote
         if not self._authorized(request.headers.get("Authorization")):
-            log.warning("DP HyperLoRA: refused a worker connection from %s: missing or invalid token", peer)
-            return web.Response(status=401, text="dp_hyperlora: invalid or missing worker token\n")
+            logger().warning("%s: refused a worker connection from %s: missing or invalid token", self.config.name, peer)
+            return web.Response(status=401, text=f"{self.config.name}: invalid or missing worker token\n")
         ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=self.settings.heartbeat, compress=False)
         await ws.prepare(request)
         try:
@@ -155,14 +154,14 @@ class WorkerHub:
             await ws.close(code=1002, message=b"expected hello")
             return ws
         if hello.get("type") != "hello" or hello.get("protocol") != PROTOCOL_VERSION:
-            log.warning("DP HyperLoRA: refused a worker speaking protocol %r (bridge speaks %d); reinstall the plugin", hello.get("protocol"), PROTOCOL_VERSION)
+            logger().warning("%s: refused a worker speaking protocol %r (bridge speaks %d); reinstall the plugin", self.config.name, hello.get("protocol"), PROTOCOL_VERSION)
             await ws.close(code=1002, message=b"protocol version mismatch")
             return ws
-        shm = accept_folder(hello.get("shm"))
+        shm = accept_folder(hello.get("shm"), self.config.shm_prefix, self.config.env("SHM")) if self.config.shm_prefix else None
         await ws.send_str(json.dumps({"type": "welcome", "protocol": PROTOCOL_VERSION, "shm": shm is not None}))
         conn = _Connection(ws, asyncio.get_running_loop(), shm)
         self._attach(conn)
-        log.info("DP HyperLoRA: worker %s connected from %s; tensors travel %s", hello.get("version"), peer,
+        logger().info("%s: worker %s connected from %s; tensors travel %s", self.config.name, hello.get("version"), peer,
                  "through shared memory" if shm is not None else "over the WebSocket")
         reason = "the worker closed the connection"
         try:
@@ -174,9 +173,9 @@ class WorkerHub:
                 elif msg.type == WSMsgType.ERROR:
                     reason = "the worker connection failed"
                     break
-        except (DPHyperLoRAError, ValueError, KeyError, TypeError) as e:
+        except (BridgeError, ValueError, KeyError, TypeError) as e:
             reason = f"the worker broke the protocol ({e})"
-            log.error("DP HyperLoRA: %s", reason)
+            logger().error("%s: %s", self.config.name, reason)
             await ws.close(code=1002)
         finally:
             self._detach(conn, reason)
@@ -202,7 +201,7 @@ class WorkerHub:
     def _bridge_url(self) -> str:
         if self.settings.bridge_url:
             return self.settings.bridge_url
-        return f"ws://127.0.0.1:{self._port_getter()}{WORKER_ROUTE}"
+        return f"ws://127.0.0.1:{self._port_getter()}{self.config.route}"
 
     def _ensure_connected(self) -> _Connection:
         with self._lock:
@@ -220,11 +219,11 @@ class WorkerHub:
                 if not self.settings.remote and self._proc is not None and self._proc.poll() is not None:
                     code = self._proc.returncode
                     self._proc = None
-                    raise DPHyperLoRAError("WORKER_UNAVAILABLE", f"the worker exited (code {code}) before connecting; see the [worker] lines in the ComfyUI log. It is retried on the next run.")
+                    raise fail("WORKER_UNAVAILABLE", f"the worker exited (code {code}) before connecting; see the [worker] lines in the ComfyUI log. It is retried on the next run.")
                 if left <= 0:
                     self._stop_process_locked()
-                    where = f"start `dp-hyperlora worker --comfy {self._bridge_url()} --token-file {self.settings.token_file}` on the worker machine" if self.settings.remote else "see the [worker] lines in the ComfyUI log"
-                    raise DPHyperLoRAError("WORKER_UNAVAILABLE", f"no worker connected within {self.settings.start_timeout:.0f} s; {where}.")
+                    where = f"start `{self.config.remote_command} --comfy {self._bridge_url()} --token-file {self.settings.token_file}` on the worker machine" if self.settings.remote else "see the [worker] lines in the ComfyUI log"
+                    raise fail("WORKER_UNAVAILABLE", f"no worker connected within {self.settings.start_timeout:.0f} s; {where}.")
                 self._connected.wait(min(left, 0.2))
             return self._conn
 
@@ -235,7 +234,7 @@ class WorkerHub:
             try:
                 proc.wait(5)
             except Exception:  # noqa: BLE001 - a zombie is harmless here; the next run starts a new one
-                log.warning("DP HyperLoRA: the old worker did not exit after kill")
+                logger().warning("%s: the old worker did not exit after kill", self.config.name)
 
     def restart(self, reason: str) -> None:
         """Drops the connection and stops a local worker; the next run starts a fresh one."""
@@ -253,9 +252,9 @@ class WorkerHub:
     # ---- RPC (runs on the prompt thread) ---------------------------------------------------------------
     def call(self, node_id: str, build, on_progress, interrupted, raise_interrupt):
         """Runs node `node_id` in the worker; `build(call_id, shm)` returns (wire inputs, frames), writing large
-        tensors through `shm` (the connection's bridge.shm.SharedMemory, or None for WebSocket frames).
+        tensors through `shm` (the connection's ./shm.py SharedMemory, or None for WebSocket frames).
 
-        Returns (result message, {ref: bytearray}). Raises DPHyperLoRAError on worker errors, timeouts and
+        Returns (result message, {ref: bytearray}). Raises the pack's error on worker errors, timeouts and
         lost connections, and ComfyUI's interrupt exception (through `raise_interrupt`) on interrupts."""
         conn = self._ensure_connected()
         call_id = uuid.uuid4().hex
@@ -275,8 +274,8 @@ class WorkerHub:
             if not finished and conn.closed_reason is None:
                 try:
                     conn.send([], {"type": "cancel", "id": call_id}, 5)
-                except DPHyperLoRAError:
-                    log.warning("DP HyperLoRA: could not tell the worker to cancel")
+                except BridgeError:
+                    logger().warning("%s: could not tell the worker to cancel", self.config.name)
 
     def _wait(self, conn, call_id, q, on_progress, interrupted, raise_interrupt):
         last = time.monotonic()
@@ -296,7 +295,7 @@ class WorkerHub:
                     raise_interrupt()
                 elif now - last > self.settings.idle_timeout:
                     self.restart("the worker stopped responding")
-                    raise DPHyperLoRAError("TIMEOUT", f"the worker sent nothing for {self.settings.idle_timeout:.0f} s (no progress, no heartbeat); it was stopped and will be restarted on the next run.")
+                    raise fail("TIMEOUT", f"the worker sent nothing for {self.settings.idle_timeout:.0f} s (no progress, no heartbeat); it was stopped and will be restarted on the next run.")
                 continue
             last = now
             kind = ev[0]
@@ -307,10 +306,10 @@ class WorkerHub:
             elif kind == "error":
                 if cancelled_at is not None:
                     raise_interrupt()
-                err = DPHyperLoRAError(str(ev[1].get("code", "INTERNAL")), str(ev[1].get("message", "")))
+                err = fail(str(ev[1].get("code", "INTERNAL")), str(ev[1].get("message", "")))
                 err.reason = ev[1].get("reason")
                 raise err
             elif kind == "closed":
                 if cancelled_at is not None:
                     raise_interrupt()
-                raise DPHyperLoRAError("WORKER_UNAVAILABLE", f"the worker went away while running this node ({ev[1]}); it will be restarted on the next run.")
+                raise fail("WORKER_UNAVAILABLE", f"the worker went away while running this node ({ev[1]}); it will be restarted on the next run.")

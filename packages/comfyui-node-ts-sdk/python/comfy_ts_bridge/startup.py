@@ -5,9 +5,7 @@ answers {"ok": bool, "problem": str | null}; the problem is an install instructi
 run `npm ci`), never anything about a user's data."""
 from __future__ import annotations
 
-import logging
-
-log = logging.getLogger("dp_hyperlora")
+from .logs import logger
 
 
 class StartupCheck:
@@ -17,7 +15,7 @@ class StartupCheck:
         self.display_name = display_name
         self.problem: str | None = check()
         if self.problem is not None:
-            log.error("%s: the worker cannot start, so its nodes will fail until this is fixed: %s", display_name, self.problem)
+            logger().error("%s: the worker cannot start, so its nodes will fail until this is fixed: %s", display_name, self.problem)
 
     def payload(self) -> dict:
         """The JSON the status route returns."""

@@ -1,52 +1,57 @@
-"""Tensor frames (protocol v1; src/worker/tensor-frames.ts is the TypeScript side).
+"""Tensor frames (protocol v1; src/tensor-frames.ts is the TypeScript side): the one definition of the format.
 
-A frame is: uint32 big-endian header length, the UTF-8 JSON header {"id","ref","offset","total"}, then a
-chunk of the tensor's bytes starting at offset. Tensors larger than the chunk size span several frames.
-The control message that refers to a tensor is sent after all of its frames.
+A frame is: uint32 big-endian header length, the UTF-8 JSON header {"id","ref","offset","total"}, then a chunk of
+the tensor's bytes starting at offset. Tensors larger than the chunk size span several frames. The control
+message that refers to a tensor is sent after all of its frames.
 
-With shared memory agreed (bridge/shm.py), a tensor of at least SHM_MIN_BYTES is written to a file instead and
-travels as one frame with an empty payload whose header adds "file": NAME; the receiver reads and deletes it."""
+With shared memory agreed (./shm.py), a tensor of at least FILE_MIN_BYTES is written to a file named like
+FILE_PATTERN instead and travels as one frame with an empty payload whose header adds "file": NAME; the receiver
+reads and deletes it."""
 from __future__ import annotations
 
 import json
+import re
 import struct
 
-from .errors import DPHyperLoRAError
-from .shm import SHM_MIN_BYTES
+from .errors import fail
 
 CHUNK_BYTES = 8 * 1024 * 1024
 MAX_HEADER_BYTES = 4096
+FILE_MIN_BYTES = 64 * 1024
+FILE_PATTERN = re.compile(r"^[0-9a-f]{32}\.t$")
+
+
+def _frame(header: dict, payload=b"") -> bytes:
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    return b"".join((struct.pack(">I", len(raw)), raw, payload))
 
 
 def encode_frames(call_id: str, ref: str, data, chunk_bytes: int = CHUNK_BYTES, shm=None) -> list[bytes]:
     """Splits `data` (any buffer) into frames; at least one frame, even for an empty tensor. With `shm` (a
-    bridge.shm.SharedMemory), a large tensor goes into a file and one header-only frame names it."""
+    ./shm.py SharedMemory), a large tensor goes into a file and one header-only frame names it."""
     view = memoryview(data).cast("B")
     total = view.nbytes
-    if shm is not None and total >= SHM_MIN_BYTES:
-        header = json.dumps({"id": call_id, "ref": ref, "offset": 0, "total": total, "file": shm.write(call_id, view)},
-                            separators=(",", ":")).encode()
-        return [struct.pack(">I", len(header)) + header]
+    if shm is not None and total >= FILE_MIN_BYTES:
+        return [_frame({"id": call_id, "ref": ref, "offset": 0, "total": total, "file": shm.write(call_id, view)})]
     frames = []
     offset = 0
     while True:
         end = min(total, offset + chunk_bytes)
-        header = json.dumps({"id": call_id, "ref": ref, "offset": offset, "total": total}, separators=(",", ":")).encode()
-        frames.append(b"".join((struct.pack(">I", len(header)), header, view[offset:end])))
+        frames.append(_frame({"id": call_id, "ref": ref, "offset": offset, "total": total}, view[offset:end]))
         offset = end
         if offset >= total:
             return frames
 
 
-def _bad(message: str) -> DPHyperLoRAError:
-    return DPHyperLoRAError("PROTOCOL", f"tensor frame: {message}. The bridge and worker disagree; reinstall the plugin so both are the same version.")
+def _bad(message: str):
+    return fail("PROTOCOL", f"tensor frame: {message}. The bridge and worker disagree; reinstall the plugin so both are the same version.")
 
 
 class Reassembler:
     """Collects frames into whole tensors keyed by (call id, ref)."""
 
     def __init__(self, max_bytes_held: int = 8 * 1024 ** 3, shm=None):
-        self.shm = shm  # a bridge.shm.SharedMemory once agreed in the handshake
+        self.shm = shm  # a ./shm.py SharedMemory once agreed in the handshake
         self._pending: dict[tuple[str, str], list] = {}
         self._held = 0
         self._max = max_bytes_held

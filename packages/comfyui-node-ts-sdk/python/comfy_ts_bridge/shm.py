@@ -1,13 +1,13 @@
-"""Shared-memory tensor transport for a worker on this machine (src/worker/shared-memory.ts is the worker side).
+"""Shared-memory tensor transport for a worker on this machine (src/shared-memory.ts is the worker side).
 
-The worker makes a private folder (mode 0700) in /dev/shm, writes a random nonce into `probe` and names both in
-its `hello`. `accept_folder` checks that this process sees that very folder (right name, a real directory owned
-by this user, mode 0700, same nonce): then the worker is local and `welcome` says `shm: true`. Large tensors then
-travel as owner-only files in the folder; the frame names the file and the receiver reads and deletes it.
-Private pixels in these files are in the same trust domain as the worker's memory (docs/privacy.md)."""
+The worker makes a private folder (mode 0700, named `<prefix>-<pid>-<16 hex>`) in /dev/shm, writes a random nonce
+into `probe` and names both in its `hello`. `accept_folder` checks that this process sees that very folder (right
+name, a real directory owned by this user, mode 0700, same nonce): then the worker is local and `welcome` says
+`shm: true`. Large tensors then travel as owner-only files in the folder (names: ./frames.py FILE_PATTERN); the
+frame names the file and the receiver reads and deletes it. The files hold a node's input bytes, readable by this
+user only: the same trust domain as the worker's memory."""
 from __future__ import annotations
 
-import logging
 import mmap
 import os
 import re
@@ -16,24 +16,21 @@ import shutil
 import stat
 import threading
 
-from .errors import DPHyperLoRAError
-
-log = logging.getLogger("dp_hyperlora")
-
-SHM_MIN_BYTES = 64 * 1024
-FILE_PATTERN = re.compile(r"^[0-9a-f]{32}\.t$")
-DIR_PATTERN = re.compile(r"^dp-hyperlora-\d+-[0-9a-f]{16}$")
+from .errors import fail
+from .frames import FILE_PATTERN
 
 
-def _bad(message: str) -> DPHyperLoRAError:
-    return DPHyperLoRAError("PROTOCOL", f"shared-memory tensor: {message}. Reinstall the plugin so the bridge and worker match, or set DP_HYPERLORA_SHM=off.")
+def dir_pattern(prefix: str):
+    """The folder names a worker of this pack makes (`<prefix>-<pid>-<16 hex>`)."""
+    return re.compile(rf"^{re.escape(prefix)}-\d+-[0-9a-f]{{16}}$")
 
 
 class SharedMemory:
     """One connection's shared-memory folder, as the bridge uses it."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, off_env: str = "SHM"):
         self.dir = folder
+        self._off_env = off_env
         self._lock = threading.Lock()
         self._written: dict[str, set[str]] = {}
 
@@ -55,20 +52,23 @@ class SharedMemory:
         """Maps file `name` (exactly `total` bytes, > 0) and deletes its name; returns the mapping (a writable,
         copy-on-write buffer: no copy is made; the memory goes when the last tensor viewing it is freed)."""
         if not isinstance(name, str) or not FILE_PATTERN.match(name):
-            raise _bad("the frame names a file the worker does not make")
+            raise self._bad("the frame names a file the worker does not make")
         path = os.path.join(self.dir, name)
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError as e:
-            raise _bad(f"tensor file missing ({e.errno})") from None
+            raise self._bad(f"tensor file missing ({e.errno})") from None
         try:
             os.unlink(path)
             size = os.fstat(fd).st_size
             if size != total or total <= 0:
-                raise _bad(f"tensor file holds {size} bytes, the frame says {total}")
+                raise self._bad(f"tensor file holds {size} bytes, the frame says {total}")
             return mmap.mmap(fd, total, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
         finally:
             os.close(fd)
+
+    def _bad(self, message: str):
+        return fail("PROTOCOL", f"shared-memory tensor: {message}. Reinstall the plugin so the bridge and worker match, or set {self._off_env}=off.")
 
     def release_call(self, call_id: str) -> None:
         """Deletes what call `call_id` wrote that the worker has not read (the call ended or was abandoned)."""
@@ -87,12 +87,13 @@ class SharedMemory:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def accept_folder(offer) -> SharedMemory | None:
-    """A SharedMemory for the worker's `hello.shm` offer when this process sees the same folder, else None."""
-    if os.environ.get("DP_HYPERLORA_SHM") == "off" or not isinstance(offer, dict):
+def accept_folder(offer, prefix: str, off_env: str) -> SharedMemory | None:
+    """A SharedMemory for the worker's `hello.shm` offer when this process sees the same folder, else None (also when
+    the environment variable `off_env` is `off`). `prefix`: the folder name prefix this pack's worker uses."""
+    if os.environ.get(off_env) == "off" or not isinstance(offer, dict):
         return None
     folder, probe = offer.get("dir"), offer.get("probe")
-    if not isinstance(folder, str) or not isinstance(probe, str) or not DIR_PATTERN.match(os.path.basename(folder)):
+    if not isinstance(folder, str) or not isinstance(probe, str) or not dir_pattern(prefix).match(os.path.basename(folder)):
         return None
     try:
         st = os.lstat(folder)
@@ -103,4 +104,4 @@ def accept_folder(offer) -> SharedMemory | None:
             seen = fh.read(64)
     except (OSError, ValueError):
         return None  # not on this machine (a remote worker) or not readable: WebSocket frames
-    return SharedMemory(folder) if secrets.compare_digest(seen, probe) else None
+    return SharedMemory(folder, off_env) if secrets.compare_digest(seen, probe) else None

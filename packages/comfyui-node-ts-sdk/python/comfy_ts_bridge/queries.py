@@ -4,34 +4,31 @@ Queries are for public values only (the node decides what it computes; nothing p
 from __future__ import annotations
 
 import asyncio
-import logging
 
-from . import paths
-from .errors import DPHyperLoRAError
-
-log = logging.getLogger("dp_hyperlora")
+from .errors import BridgeError, fail
 
 
 class QueryRoute:
     """POST handler: `{"input": value, ...}` → the worker node `node_id` → `{"ok": true, "ui": {...}}`.
 
-    `inputs` maps each allowed input name to "json" (sent as is) or "packs" (a pack label, resolved to its folder
-    as a CHOICE input is). Unknown names are refused; errors answer {"ok": false, "error": "[CODE] message"}."""
+    `inputs` maps each allowed input name to "json" (sent as is) or a choice source of the pack's config (the label
+    is resolved as a CHOICE input's is). Unknown names are refused; errors answer {"ok": false, "error": "[CODE] message"}."""
 
-    def __init__(self, hub_getter, node_id: str, inputs: dict):
+    def __init__(self, hub_getter, node_id: str, inputs: dict, choices: dict | None = None):
         self.hub_getter = hub_getter
+        self.choices = dict(choices or {})
         self.node_id = node_id
         self.inputs = dict(inputs)
 
     def wire_inputs(self, body: dict) -> dict:
-        """The worker's wire inputs for `body` (raises DPHyperLoRAError for unknown or missing names)."""
+        """The worker's wire inputs for `body` (raises the pack's error for unknown or missing names)."""
         if not isinstance(body, dict) or set(body) != set(self.inputs):
-            raise DPHyperLoRAError("INVALID_ARGUMENT", f"a {self.node_id} query takes exactly the inputs {sorted(self.inputs)}; reload the page.")
+            raise fail("INVALID_ARGUMENT", f"a {self.node_id} query takes exactly the inputs {sorted(self.inputs)}; reload the page.")
         wire = {}
         for name, kind in self.inputs.items():
             value = body[name]
-            if kind == "packs":
-                value = {"name": value, "path": paths.resolve_pack(value)}
+            if kind != "json":
+                value = {"name": value, "path": self.choices[kind].resolve(value)}
             wire[name] = {"kind": "json", "value": value}
         return wire
 
@@ -51,6 +48,6 @@ class QueryRoute:
             return web.json_response({"ok": False, "error": "[INVALID_ARGUMENT] the body must be JSON"}, status=400)
         try:
             ui = await asyncio.get_running_loop().run_in_executor(None, self.run, body)
-        except DPHyperLoRAError as e:
+        except BridgeError as e:
             return web.json_response({"ok": False, "error": str(e)}, status=400)
         return web.json_response({"ok": True, "ui": ui})
