@@ -607,17 +607,19 @@ def file_routes():
 class Host:
     """The stand-in ComfyUI: fake modules, the plugin imported as a custom node, and a real server."""
 
-    def __init__(self, root: str):
+    def __init__(self, root: str, plugin_dir: str = PLUGIN_DIR, module_name: str = "dp_hyperlora_plugin"):
+        """`plugin_dir`: the custom-node package to load (this project by default); `module_name`: its name in
+        sys.modules (ComfyUI uses the folder's full path with "." replaced by "_x_", comfyui.md §1.1)."""
         from aiohttp import web
         for sub in ("models/loras", "input", "output", "temp", "user"):
             os.makedirs(os.path.join(root, sub), exist_ok=True)
         install_modules(root)
         self.loop = asyncio.new_event_loop()
         server = sys.modules["server"].PromptServer(self.loop)
-        spec = importlib.util.spec_from_file_location("dp_hyperlora_plugin", os.path.join(PLUGIN_DIR, "__init__.py"),
-                                                      submodule_search_locations=[PLUGIN_DIR])
+        spec = importlib.util.spec_from_file_location(module_name, os.path.join(plugin_dir, "__init__.py"),
+                                                      submodule_search_locations=[plugin_dir])
         self.plugin = importlib.util.module_from_spec(spec)
-        sys.modules["dp_hyperlora_plugin"] = self.plugin
+        sys.modules[module_name] = self.plugin
         spec.loader.exec_module(self.plugin)
         app = web.Application(client_max_size=1024 ** 3)
         app.add_routes(file_routes())
@@ -636,12 +638,17 @@ class Host:
                          "CLIPTextEncode": CLIPTextEncode, "EmptyLatentImage": EmptyLatentImage, "KSampler": KSampler,
                          "VAEDecode": VAEDecode, "CLIPVisionLoader": CLIPVisionLoader,
                          "CLIPVisionEncode": CLIPVisionEncode, "ConditioningSink": ConditioningSink}
-        self.hub = self.plugin._hub
+        self.module_name = module_name
+        # The plugin keeps its hub as `_hub`; a pack that only unpacks load_pack's tuple is found through the SDK's list.
+        self.hub = getattr(self.plugin, "_hub", None) or next(
+            (p.hub for name, m in list(sys.modules.items()) if name.startswith(module_name + ".") and name.endswith("comfy_ts_bridge")
+             for p in getattr(m, "LOADED", [])), None)
 
     def executor(self) -> Executor:
         return Executor(self.mappings)
 
     def close(self):
-        self.hub.shutdown()
+        if self.hub is not None:
+            self.hub.shutdown()
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -22,7 +22,7 @@ from .registry import build_mappings, load_manifest
 from .startup import StartupCheck
 from .values import Codec, OpaqueHandle
 
-__all__ = ["BridgeError", "Choice", "Codec", "LoadedPack", "OpaqueHandle", "PackConfig", "fail", "load_pack"]
+__all__ = ["BridgeError", "Choice", "Codec", "LOADED", "LoadedPack", "OpaqueHandle", "PackConfig", "fail", "load_pack"]
 
 
 class LoadedPack(tuple):
@@ -31,6 +31,10 @@ class LoadedPack(tuple):
     hub: WorkerHub
     runner: Runner
     startup: StartupCheck | None
+
+
+#: Every pack this copy of the bridge loaded (one, normally), for hosts and tests that need its hub.
+LOADED: list = []
 
 
 def _server():
@@ -69,4 +73,5 @@ def load_pack(init_file: str, config: PackConfig) -> LoadedPack:
     classes, names = build_mappings(runner, manifest)
     loaded = LoadedPack((classes, names, config.web_directory))
     loaded.hub, loaded.runner, loaded.startup = hub, runner, startup
+    LOADED.append(loaded)
     return loaded

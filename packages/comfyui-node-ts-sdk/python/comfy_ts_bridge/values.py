@@ -59,13 +59,13 @@ class Codec:
         kind = wire["kind"]
         if kind == "none":
             return None
-        if kind == "json":
-            return wire["value"]
         if kind == "handle":
             return OpaqueHandle(wire["type"], wire["handle"], replay, self.owner)
         conv = self.converters.get(out_type)
         if conv is not None:
             return conv[1](wire, blobs)
+        if kind == "json":
+            return wire["value"]
         if kind == "tensor":
             return wire_tensor(wire["tensor"], blobs)
         if kind == "tensors":
