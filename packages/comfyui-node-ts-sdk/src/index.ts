@@ -55,3 +55,4 @@ export { decodeWireValue, encodeWireFile, encodeWireValue, FrameSink, packBlob }
 export { SharedMemoryChannel, shmBase, shmDirPattern, sweepStaleShmDirs, type ShmNaming } from './shared-memory.js';
 export { HANDLE_EXPIRED_REASON, NodeHost, type ErrorReport, type HostTransport, type NodeHostOptions } from './node-host.js';
 export { connectOnce, serveBridge, type ConnectOptions } from './connection.js';
+export { conditioningValue, latentValue, readConditioning, readLatent, type ConditioningItem, type Latent } from './core-values.js';
