@@ -1,5 +1,5 @@
 """Bridge throughput: a 32×512×512×3 IMAGE batch sent from ComfyUI's side to the worker, through the real
-bridge (shared memory for this local worker, bridge/shm.py; WebSocket frames with DP_HYPERLORA_SHM=off), next
+bridge (shared memory for this local worker, the SDK bridge's shm.py; WebSocket frames with DP_HYPERLORA_SHM=off), next
 to an in-process copy of the same bytes. bench/shm-throughput.py measures both directions of the transport alone.
 
     npx tsc -p tsconfig.build.json && /usr/bin/python3 bench/bridge-throughput.py [--runs 5]

@@ -1,5 +1,5 @@
 /**
- * The worker's side of the CLIP_VISION_OUTPUT and EMBEDS converters (bridge/values.py is the Python side).
+ * The worker's side of the CLIP_VISION_OUTPUT and EMBEDS converters (bridge/values.py and the SDK's python/comfy_ts_bridge/converters.py are the Python side).
  * In: a tensor dict of the fields the input declared (float32) plus every tensor field's shape in the metadata
  * (`shape:<field>` = "B,T,W"). Out: a tensor dict the bridge turns into a real comfy.clip_vision.Output (fields
  * not sent become None), and EMBEDS as a plain float32 tensor.

@@ -3,7 +3,7 @@
  * chunking, reassembly, the one-frame form for a tensor written to shared memory) lives in comfyui-node-ts-sdk
  * (packages/comfyui-node-ts-sdk/src/tensor-frames.ts); this module is its face inside the plugin: the same
  * functions, with our shared-memory channel (./shared-memory.ts) and our error class (PROTOCOL, same messages).
- * The Python half is bridge/frames.py.
+ * The Python half is the SDK's python/comfy_ts_bridge/frames.py.
  */
 import {
   decodeTensorFrame as sdkDecodeTensorFrame,

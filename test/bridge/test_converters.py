@@ -7,7 +7,7 @@ import sys
 
 
 def _mods():
-    """bridge/values.py and bridge/frames.py as the plugin package imported them (the `host` fixture loads it)."""
+    """bridge/values.py and the SDK bridge's frames.py as the plugin package imported them (the `host` fixture loads it)."""
     return sys.modules["dp_hyperlora_plugin.bridge.values"], sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.frames"]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 
 def _frames():
-    """bridge/frames.py as the plugin package imported it (the `host` fixture loads the plugin)."""
+    """the SDK bridge's frames.py as the plugin package imported it (the `host` fixture loads the plugin)."""
     import sys
     return sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.frames"]
 

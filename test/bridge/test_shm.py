@@ -1,4 +1,4 @@
-"""Shared-memory tensor transport (bridge/shm.py with the real worker): the handshake accepts only the worker's
+"""Shared-memory tensor transport (the SDK bridge's shm.py with the real worker): the handshake accepts only the worker's
 own private folder, tensors round-trip, files are owner-only, and nothing is left behind after success, error,
 interrupt or worker death."""
 import os
@@ -16,7 +16,7 @@ from workflows_api import dp_chain, reference_demo
 
 @pytest.fixture
 def mods(host):
-    """bridge/shm.py and bridge/frames.py as the plugin package imported them (the `host` fixture loads it)."""
+    """the SDK bridge's shm.py and frames.py as the plugin package imported them (the `host` fixture loads it)."""
     import sys
     return sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.shm"], sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.frames"]
 
