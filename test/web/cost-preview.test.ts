@@ -2,7 +2,7 @@
  * The compiled cost preview (web/js/cost-preview.js) in a stand-in of the frontend's legacy modules (reference/
  * comfyui.md §6: `app.registerExtension`, `ComfyWidgets.STRING`; the node API `getInputNode(slot)`, `inputs`,
  * `widgets` with `callback`; the app's `api.fetchApi`, which requests /api + route). fetchApi goes to a real local
- * HTTP server that records the body and answers as the SDK's python/comfy_ts_bridge/queries.py does (test/bridge/test_cost_route.py checks
+ * HTTP server that records the body and answers as bridge/queries.py does (test/bridge/test_cost_route.py checks
  * that side against the real worker).
  */
 import assert from 'node:assert/strict';

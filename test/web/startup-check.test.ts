@@ -3,7 +3,7 @@
  * beside a stand-in of the frontend's /scripts/app.js: `app.registerExtension` (reference/comfyui.md §6), and the
  * app's `api.fetchApi(route)` (which requests /api + route, §4) and `extensionManager.toast.add(message)` (from
  * @comfyorg/comfyui-frontend-types). fetchApi here asks a real local HTTP server on port 0 that answers the way
- * the SDK's python/comfy_ts_bridge/startup.py does (test/bridge/test_startup.py checks the Python side).
+ * bridge/startup.py does (test/bridge/test_startup.py checks the Python side).
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
