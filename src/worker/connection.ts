@@ -8,6 +8,7 @@ import { connectOnce as sdkConnectOnce, serveBridge as sdkServeBridge } from 'co
 import { logger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import type { NodeHost } from './node-host.js';
+import { WORKER_ROUTE } from './protocol.js';
 import { toOurs } from './sdk-errors.js';
 import { SHM_NAMING } from './shared-memory.js';
 
@@ -26,7 +27,7 @@ export interface ConnectOptions {
 }
 
 function sdkOptions(o: ConnectOptions): Parameters<typeof sdkConnectOnce>[0] {
-  return { ...o, version: VERSION, shm: SHM_NAMING, log };
+  return { ...o, version: VERSION, route: WORKER_ROUTE, shm: SHM_NAMING, log };
 }
 
 /** Connects once and serves until the connection closes. Resolves with the close code. */

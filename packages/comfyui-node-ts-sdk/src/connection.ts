@@ -19,6 +19,8 @@ export interface ConnectOptions<T extends PackTypes = PackTypes> {
   readonly host: NodeHost<T, NodeDefinition<T>>;
   /** The pack's version, sent in `hello` (the bridge logs it). */
   readonly version: string;
+  /** The route's path (e.g. `/my_pack/worker`), named when a URL answers with something else than a WebSocket. */
+  readonly route?: string;
   /** Shared-memory folder naming; absent: tensors always go over the WebSocket. */
   readonly shm?: ShmNaming;
   readonly log?: SdkLogger;
@@ -66,7 +68,7 @@ export function connectOnce<T extends PackTypes>(o: ConnectOptions<T>): Promise<
       ws.terminate();
       reject(status === 401 || status === 403
         ? new NodeSdkError('AUTH_FAILED', `the bridge at ${o.url} refused this worker's token (HTTP ${status}); pass the token file the bridge wrote (--token-file) or let ComfyUI start the worker itself.`)
-        : new NodeSdkError('WORKER_UNAVAILABLE', `the bridge at ${o.url} answered HTTP ${status} instead of a WebSocket; check the URL (it ends in the node pack's worker route) and that the node pack is installed.`));
+        : new NodeSdkError('WORKER_UNAVAILABLE', `the bridge at ${o.url} answered HTTP ${status} instead of a WebSocket; check the URL (it ends in ${o.route ?? "the node pack's worker route"}) and that the plugin is installed.`));
     });
     ws.on('open', () => {
       log.info(`connected to ${o.url}`);

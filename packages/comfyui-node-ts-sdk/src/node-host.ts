@@ -113,7 +113,7 @@ export class NodeHost<T extends PackTypes = PackTypes, N extends NodeDefinition<
     try {
       const node = this.byId.get(message.node);
       if (node === undefined) {
-        throw new NodeSdkError('PROTOCOL', `unknown node ${JSON.stringify(message.node)}; the bridge's node manifest and this worker come from different versions. Reinstall the node pack and restart ComfyUI.`);
+        throw new NodeSdkError('PROTOCOL', `unknown node ${JSON.stringify(message.node)}; the bridge's node manifest and this worker come from different versions. Reinstall the plugin (npm ci) and restart ComfyUI.`);
       }
       const inputs: Record<string, DecodedValue> = {};
       for (const [name, wire] of Object.entries(message.inputs)) inputs[name] = decodeWireValue(wire, id, this.frames);

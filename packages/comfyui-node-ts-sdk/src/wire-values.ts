@@ -24,7 +24,7 @@ export function decodeWireValue(value: WireValue, id: string, frames: TensorReas
       const tensors: Record<string, Tensor> = {};
       for (const [name, e] of Object.entries(value.entries)) {
         const end = e.offset + elementCount(e.shape) * DTYPE_BYTES[e.dtype];
-        if (end > blob.byteLength) throw new NodeSdkError('PROTOCOL', `tensor ${JSON.stringify(name)} runs past the end of its blob; update the bridge and the worker to the same version.`);
+        if (end > blob.byteLength) throw new NodeSdkError('PROTOCOL', `tensor ${JSON.stringify(name)} runs past the end of its blob; update the bridge and worker to the same version.`);
         tensors[name] = { dtype: e.dtype, shape: e.shape, data: blob.subarray(e.offset, end) };
       }
       return { kind: 'tensors', tensors, metadata: value.metadata };
@@ -75,7 +75,7 @@ export function encodeWireValue(value: DecodedValue, sink: FrameSink): WireValue
     }
     case 'handle': return { kind: 'handle', type: value.type, handle: value.handle };
     case 'model':
-      throw new NodeSdkError('INTERNAL', 'a node returned a MODEL description as an output; MODEL outputs are filled by the bridge. This is a bug in the node pack.');
+      throw new NodeSdkError('INTERNAL', 'a node returned a MODEL description as an output; MODEL outputs are filled by the bridge. This is a bug; please report it.');
   }
 }
 

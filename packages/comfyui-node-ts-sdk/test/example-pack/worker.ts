@@ -16,5 +16,5 @@ if (arg === '--manifest') {
     process.exit(2);
   }
   const host = new NodeHost(NODES, { settings: undefined });
-  await serveBridge({ url: arg, token, host, version: PACK.version, reconnect: false, shm: { prefix: 'example-invert', offEnv: 'EXAMPLE_INVERT_SHM' } });
+  await serveBridge({ url: arg, token, host, version: PACK.version, route: '/example_invert/worker', reconnect: false, shm: { prefix: 'example-invert', offEnv: 'EXAMPLE_INVERT_SHM' } });
 }
