@@ -6,7 +6,9 @@ to an in-process copy of the same bytes. bench/shm-throughput.py measures both d
 
 The node used is DP Embed with an IMAGE input: it only wraps the received pixels (no embedding happens
 there), so its worker-side compute (reported by the worker as computeMs) is tiny and is subtracted anyway.
-Prints MB/s of the bridge, of an in-process copy, and their ratio. Target: >= 1 GB/s on loopback."""
+With shared memory the float32 -> uint8 conversion writes straight into the mapped file, so the bridge's figure
+includes the conversion; the yardstick is the same conversion plus an in-process copy of the uint8 bytes. Prints
+MB/s (of uint8 bytes) of both and their ratio. Target: >= 1 GB/s on loopback."""
 import statistics
 import sys
 import time
@@ -31,28 +33,29 @@ def main():
         nbytes = payload.numel()
         args = dict(pack=pack, folder="(none: use the images input)", on_unreadable="fail", images=images)
         embed.run(**args)  # warm-up (worker JIT, socket buffers)
-        walls, transports, conversions, copies = [], [], [], []
+        walls, conversions, copies = [], [], []
         for _ in range(RUNS):
             t0 = time.perf_counter()
             image_to_uint8(images)
             conversions.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             embed.run(**args)
-            wall = time.perf_counter() - t0
-            walls.append(wall)
-            transports.append(wall - compute_ms[-1] / 1000 - conversions[-1])
+            walls.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             payload.clone()
             copies.append(time.perf_counter() - t0)
         mb = nbytes / 1e6
-        bridge = mb / statistics.median(transports)
-        copy = mb / statistics.median(copies)
+        compute = statistics.median(compute_ms[1:]) / 1000
+        bridge_s = statistics.median(walls) - compute  # float IMAGE in ComfyUI -> uint8 bytes in the worker
+        reference_s = statistics.median(conversions) + statistics.median(copies)
         path = "shared memory" if getattr(host.hub._conn, "shm", None) is not None else "WebSocket frames"
         print(f"IMAGE batch {B}x{H}x{W}x3: {mb:.1f} MB on the wire (uint8) through {path}, {RUNS} runs, medians")
-        print(f"  float32 -> uint8 conversion in ComfyUI's process: {statistics.median(conversions) * 1000:.1f} ms")
-        print(f"  whole node execution (conversion + transfer + worker): {statistics.median(walls) * 1000:.1f} ms; worker compute {statistics.median(compute_ms[1:]):.1f} ms")
-        print(f"  bridge transfer: {bridge:.0f} MB/s   in-process copy: {copy:.0f} MB/s   ratio bridge/copy: {bridge / copy:.3f}")
-        print(f"  target >= 1000 MB/s on loopback: {'met' if bridge >= 1000 else 'NOT met'}")
+        print(f"  whole node execution: {statistics.median(walls) * 1000:.1f} ms; worker compute {compute * 1000:.1f} ms")
+        print(f"  bridge, float IMAGE -> uint8 in the worker (conversion included): {bridge_s * 1000:.1f} ms = {mb / bridge_s:.0f} MB/s")
+        print(f"  in-process reference, conversion {statistics.median(conversions) * 1000:.1f} ms + copy {statistics.median(copies) * 1000:.1f} ms"
+              f" = {reference_s * 1000:.1f} ms = {mb / reference_s:.0f} MB/s")
+        print(f"  ratio bridge/in-process: {reference_s / bridge_s:.3f}")
+        print(f"  target >= 1000 MB/s on loopback: {'met' if mb / bridge_s >= 1000 else 'NOT met'}")
     finally:
         host.close()
 

@@ -78,17 +78,58 @@ def _shm_files(host):
 
 @pytest.fixture
 def writes(mods, monkeypatch):
+    """(bytes, file mode, folder mode) of every shared-memory file the bridge makes (`write` and the IMAGE
+    path both go through `write_parts`)."""
     shm_mod = mods[0]
     seen = []
-    original = shm_mod.SharedMemory.write
+    original_parts = shm_mod.SharedMemory.write_parts
 
-    def spy(self, call_id, view):
-        name = original(self, call_id, view)
-        seen.append((view.nbytes, stat.S_IMODE(os.stat(os.path.join(self.dir, name)).st_mode),
+    def record(self, name, nbytes):
+        seen.append((nbytes, stat.S_IMODE(os.stat(os.path.join(self.dir, name)).st_mode),
                      stat.S_IMODE(os.stat(self.dir).st_mode)))
+
+    def spy_parts(self, call_id, parts):
+        name = original_parts(self, call_id, parts)
+        record(self, name, os.path.getsize(os.path.join(self.dir, name)))
         return name
-    monkeypatch.setattr(shm_mod.SharedMemory, "write", spy)
+    monkeypatch.setattr(shm_mod.SharedMemory, "write_parts", spy_parts)
     return seen
+
+
+def test_an_image_is_converted_into_its_file_piece_by_piece_with_the_same_bytes_as_the_copy_path(host, mods, tmp_path, monkeypatch):
+    import sys
+    import torch
+    shm_mod, frames = mods
+
+    def no_copy(self, call_id, view):
+        raise AssertionError("a large IMAGE must be converted into its file piece by piece, not built whole and copied in")
+    monkeypatch.setattr(shm_mod.SharedMemory, "write", no_copy)
+    wire = sys.modules["dp_hyperlora_plugin.bridge.comfy_ts_bridge.wire"]
+    d, _ = _folder(tmp_path)
+    shm = shm_mod.SharedMemory(d)
+    image = torch.rand(3, 100, 90, 3, generator=torch.Generator().manual_seed(5))  # 81,000 bytes: above FILE_MIN_BYTES
+    image[0, 0, 0] = torch.tensor([0.0, 1.0, 0.5 / 255])  # the ends and a half level, rounded up
+    image[1, 0, 0] = torch.tensor([-0.2, 1.7, 127.5 / 255])  # out of range: clamped
+    sink = wire.FrameSink("c1", shm=shm)
+    ref = sink.add_image(image)
+    assert ref["dtype"] == "uint8" and ref["shape"] == [3, 100, 90, 3] and len(sink.frames) == 1 and len(sink.frames[0]) < 200
+    (name,) = [n for n in os.listdir(d) if n != "probe"]
+    assert stat.S_IMODE(os.stat(os.path.join(d, name)).st_mode) == 0o600
+    r = frames.Reassembler(shm=shm)
+    r.push(sink.frames[0])
+    got = torch.frombuffer(r.take("c1", ref["ref"], image.numel()), dtype=torch.uint8).reshape(3, 100, 90, 3)
+    assert torch.equal(got, wire.image_to_uint8(image))
+    assert got[0, 0, 0].tolist() == [0, 255, 1] and got[1, 0, 0].tolist() == [0, 255, 128]
+    assert os.listdir(d) == ["probe"]  # the reader deleted it
+    unread = wire.FrameSink("c2", shm=shm)
+    unread.add_image(image)
+    shm.release_call("c2")  # the call ended before the worker read it
+    assert os.listdir(d) == ["probe"]
+    tiny = wire.FrameSink("c3", shm=shm)
+    tiny.add_image(image[:, :2, :2])  # below FILE_MIN_BYTES: inline frames, no file
+    assert os.listdir(d) == ["probe"] and len(tiny.frames[0]) > 36
+    with pytest.raises(Exception, match="INVALID_INPUT_DATA"):
+        wire.FrameSink("c4", shm=shm).add_image(image[0])
 
 
 def _images(prompt, count, size, seed):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from .errors import fail
-from .wire import FrameSink, is_tensor, wire_tensor, image_to_uint8, tensor_dict, unpack_blob
+from .wire import FrameSink, is_tensor, wire_tensor, tensor_dict, unpack_blob
 
 CLIP_VISION_FIELDS = ("image_embeds", "last_hidden_state", "penultimate_hidden_states", "mm_projected")
 
@@ -110,7 +110,7 @@ def decode_clip_vision(wire: dict, blobs: dict):
 
 # ---- IMAGE, MASK ------------------------------------------------------------------------------------------------
 def encode_image(value, sink: FrameSink, spec: dict) -> dict:
-    return {"kind": "tensor", "tensor": sink.add(image_to_uint8(value), "uint8")}
+    return {"kind": "tensor", "tensor": sink.add_image(value)}
 
 
 def decode_image(wire: dict, blobs: dict):

@@ -26,13 +26,18 @@ def _frame(header: dict, payload=b"") -> bytes:
     return b"".join((struct.pack(">I", len(raw)), raw, payload))
 
 
+def file_frame(call_id: str, ref: str, total: int, name: str) -> bytes:
+    """The one header-only frame that names shared-memory file `name` holding the tensor's `total` bytes."""
+    return _frame({"id": call_id, "ref": ref, "offset": 0, "total": total, "file": name})
+
+
 def encode_frames(call_id: str, ref: str, data, chunk_bytes: int = CHUNK_BYTES, shm=None) -> list[bytes]:
     """Splits `data` (any buffer) into frames; at least one frame, even for an empty tensor. With `shm` (a
     ./shm.py SharedMemory), a large tensor goes into a file and one header-only frame names it."""
     view = memoryview(data).cast("B")
     total = view.nbytes
     if shm is not None and total >= FILE_MIN_BYTES:
-        return [_frame({"id": call_id, "ref": ref, "offset": 0, "total": total, "file": shm.write(call_id, view)})]
+        return [file_frame(call_id, ref, total, shm.write(call_id, view))]
     frames = []
     offset = 0
     while True:

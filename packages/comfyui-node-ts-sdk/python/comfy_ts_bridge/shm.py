@@ -34,16 +34,29 @@ class SharedMemory:
         self._lock = threading.Lock()
         self._written: dict[str, set[str]] = {}
 
-    def write(self, call_id: str, view: memoryview) -> str:
-        """Writes `view` (bytes) as a new owner-only file for call `call_id`; returns its name."""
+    def _new_file(self, call_id: str, flags: int) -> tuple[str, int]:
+        """A new owner-only file for call `call_id` (deleted by `release_call` unless the worker reads it first)."""
         name = secrets.token_hex(16) + ".t"
-        fd = os.open(os.path.join(self.dir, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(os.path.join(self.dir, name), flags | os.O_CREAT | os.O_EXCL, 0o600)
         with self._lock:
             self._written.setdefault(call_id, set()).add(name)
+        return name, fd
+
+    def write(self, call_id: str, view: memoryview) -> str:
+        """Writes `view` (bytes) as a new owner-only file for call `call_id`; returns its name."""
+        return self.write_parts(call_id, (view,))
+
+    def write_parts(self, call_id: str, parts) -> str:
+        """Writes the buffers of `parts` (an iterable, consumed one at a time) one after another as a new
+        owner-only file for call `call_id`; returns its name. Lets a sender produce the bytes in cache-sized
+        pieces (e.g. converting float IMAGE pixels) instead of building them whole and copying them in."""
+        name, fd = self._new_file(call_id, os.O_WRONLY)
         try:
-            done = 0
-            while done < view.nbytes:
-                done += os.write(fd, view[done:])
+            for part in parts:
+                view = memoryview(part).cast("B")
+                done = 0
+                while done < view.nbytes:
+                    done += os.write(fd, view[done:])
         finally:
             os.close(fd)
         return name

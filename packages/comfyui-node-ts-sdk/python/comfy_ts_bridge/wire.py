@@ -41,18 +41,66 @@ class FrameSink:
         self.frames.extend(self._encode(self.call_id, ref, t.numpy() if t.dim() > 0 else t.reshape(1).numpy(), shm=self.shm))
         return {"ref": ref, "dtype": dtype, "shape": list(t.shape)}
 
+    def add_image(self, image) -> dict:
+        """IMAGE float [B,H,W,C] in 0..1 → uint8 on the wire (rounded as `image_to_uint8`). With shared memory
+        the conversion feeds the file in cache-sized pieces: no batch-sized float temporary and no whole uint8
+        copy in this process."""
+        from .frames import FILE_MIN_BYTES, file_frame
+        _check_image(image)
+        nbytes = image.numel()
+        if self.shm is None or nbytes < FILE_MIN_BYTES:
+            return self.add(image_to_uint8(image), "uint8")
+        ref = f"p{self._next}"
+        self._next += 1
+        name = self.shm.write_parts(self.call_id, _uint8_pieces(image))
+        self.frames.append(file_frame(self.call_id, ref, nbytes, name))
+        return {"ref": ref, "dtype": "uint8", "shape": list(image.shape)}
+
 
 def is_tensor(v) -> bool:
     import torch
     return isinstance(v, torch.Tensor)
 
 
+def _check_image(image) -> None:
+    if not is_tensor(image) or image.dim() != 4:
+        raise fail("INVALID_INPUT_DATA", "the images input must be an IMAGE batch [B, H, W, C]; connect a Load Image (or similar) node.")
+
+
+CONVERT_CHUNK = 64 * 1024  # values per step: the float scratch (256 KiB) stays in cache between the passes
+
+
+def _converted_pieces(image):
+    """(start, uint8 tensor) for successive CONVERT_CHUNK-value pieces of `image`: round-half-up(clamp(x·255, 0,
+    255)). Cache-sized pieces make the four elementwise passes run over cached data (about 3x faster here than
+    whole-batch tensors). The yielded tensor is scratch reused by the next piece: consume it first."""
+    import torch
+    flat = image.detach().reshape(-1)
+    size = min(CONVERT_CHUNK, flat.numel())
+    scratch, out = torch.empty(size, dtype=torch.float32), torch.empty(size, dtype=torch.uint8)
+    for start in range(0, flat.numel(), CONVERT_CHUNK):
+        end = min(flat.numel(), start + CONVERT_CHUNK)
+        part, piece = scratch[:end - start], out[:end - start]
+        part.copy_(flat[start:end])
+        part.mul_(255.0).add_(0.5).clamp_(0.0, 255.0)
+        piece.copy_(part)  # truncation of x + 0.5: rounds half up
+        yield start, piece
+
+
+def _uint8_pieces(image):
+    for _, piece in _converted_pieces(image):
+        yield piece.numpy()
+
+
 def image_to_uint8(image):
     """IMAGE float [B,H,W,C] in 0..1 → uint8, rounding half up like the worker's Math.round(x * 255)."""
     import torch
-    if not is_tensor(image) or image.dim() != 4:
-        raise fail("INVALID_INPUT_DATA", "the images input must be an IMAGE batch [B, H, W, C]; connect a Load Image (or similar) node.")
-    return torch.mul(image.detach().float(), 255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8)
+    _check_image(image)
+    out = torch.empty(tuple(image.shape), dtype=torch.uint8)
+    flat = out.view(-1)
+    for start, piece in _converted_pieces(image):
+        flat[start:start + piece.numel()] = piece
+    return out
 
 
 def describe_model(obj, attr: str) -> dict:
