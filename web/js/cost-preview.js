@@ -1,4 +1,5 @@
 // Generated from web/src/extensions/dp-hyperlora/cost-preview.ts by scripts/build-web.mjs; edit the source, then run `npm run build:web`.
+import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets } from '../../scripts/widgets.js';
 /** The bridge's cost route. */
@@ -36,13 +37,13 @@ export function costText(answer) {
         return a.ui.text.filter((t) => typeof t === 'string').join('\n');
     return `cost not available: ${typeof a?.error === 'string' ? a.error : 'unexpected answer'}`;
 }
-async function refresh(comfy, node, show) {
+async function refresh(node, show) {
     const body = costRequest(node);
     if (body === undefined) {
         show(UNCONNECTED);
         return;
     }
-    const response = await comfy.api.fetchApi(COST_ROUTE, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    const response = await api.fetchApi(COST_ROUTE, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
     show(costText(await response.json()));
 }
 function attach(node, comfy) {
@@ -57,7 +58,7 @@ function attach(node, comfy) {
         clearTimeout(timer);
         timer = setTimeout(() => {
             const mine = ++latest;
-            void refresh(comfy, node, (text) => { if (mine === latest)
+            void refresh(node, (text) => { if (mine === latest)
                 widget.value = text; });
         }, DEBOUNCE_MS);
     };
