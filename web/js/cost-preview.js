@@ -2,6 +2,7 @@
 import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets } from '../../scripts/widgets.js';
+import { orderDisplayWidgets } from './widget-order.js';
 /** The bridge's cost route. */
 export const COST_ROUTE = '/dp_hyperlora/cost';
 /** The display-only widget added to Noisy Aggregate; never saved in a workflow or a prompt. */
@@ -52,6 +53,7 @@ function attach(node, comfy) {
     widget.options.serialize = false;
     widget.element.readOnly = true;
     widget.element.placeholder = UNCONNECTED;
+    orderDisplayWidgets(node.widgets);
     let timer;
     let latest = 0;
     const schedule = () => {

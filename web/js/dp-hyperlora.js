@@ -2,6 +2,7 @@
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets } from '../../scripts/widgets.js';
 import { summaryText, summaryView } from './release-summary.js';
+import { orderDisplayWidgets } from './widget-order.js';
 /** Every node id of the plugin starts with this (nodes/manifest.json). */
 export const NODE_PREFIX = 'DPHyperLoRA_';
 /** The node whose body shows the release summary. */
@@ -25,6 +26,7 @@ function addSummaryWidget(node, placeholder) {
     widget.options.serialize = false;
     widget.element.readOnly = true;
     widget.element.placeholder = placeholder;
+    orderDisplayWidgets(node.widgets);
 }
 /** Tints the box when the summary holds a warning, so that it cannot be missed. */
 function showSeverity(element, view) {

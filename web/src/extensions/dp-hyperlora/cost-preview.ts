@@ -9,6 +9,7 @@ import type { ComfyApp, ComfyExtension } from '@comfyorg/comfyui-frontend-types'
 import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets, type GraphNode } from '../../scripts/widgets.js';
+import { orderDisplayWidgets } from './widget-order.js';
 
 /** The bridge's cost route. */
 export const COST_ROUTE = '/dp_hyperlora/cost';
@@ -68,6 +69,7 @@ function attach(node: GraphNode, comfy: ComfyApp): void {
   (widget.options as { serialize?: boolean }).serialize = false;
   widget.element.readOnly = true;
   widget.element.placeholder = UNCONNECTED;
+  orderDisplayWidgets(node.widgets);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let latest = 0;
   const schedule = (): void => {

@@ -11,6 +11,7 @@ import type { ComfyExtension } from '@comfyorg/comfyui-frontend-types';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets, type GraphNode } from '../../scripts/widgets.js';
 import { summaryText, summaryView, type SummaryView } from './release-summary.js';
+import { orderDisplayWidgets } from './widget-order.js';
 
 /** Every node id of the plugin starts with this (nodes/manifest.json). */
 export const NODE_PREFIX = 'DPHyperLoRA_';
@@ -47,6 +48,7 @@ function addSummaryWidget(node: GraphNode, placeholder: string): void {
   (widget.options as { serialize?: boolean }).serialize = false;
   widget.element.readOnly = true;
   widget.element.placeholder = placeholder;
+  orderDisplayWidgets(node.widgets);
 }
 
 /** Tints the box when the summary holds a warning, so that it cannot be missed. */
