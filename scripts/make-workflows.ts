@@ -76,7 +76,7 @@ export function buildUi(spec: WorkflowSpec): Record<string, unknown> {
       widgets_values: n.widgets,
     })),
     links,
-    groups: (spec.groups ?? []).map((g) => ({ title: g.title, bounding: g.bounding, ...(g.color ? { color: g.color } : {}), font_size: 24 })),
+    groups: (spec.groups ?? []).map((g) => ({ title: g.title, bounding: g.bounding, ...(g.color ? { color: g.color } : {}), font_size: 18 })),
     config: {},
     extra: { ds: { scale: 0.8, offset: [0, 0] }, info: workflowInfo(spec) },
     version: 0.4,
