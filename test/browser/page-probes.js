@@ -112,11 +112,24 @@ window.dpProbes = {
     return [...document.querySelectorAll('.p-dialog')].map((d) => d.innerText).join('\n');
   },
 
-  /** Closes open dialogs and toasts with their close buttons. */
+  /** Closes open dialogs and toasts with their close buttons (a closing dialog can reveal another): how many are left. */
   async closeDialogs() {
-    for (const b of document.querySelectorAll('.p-dialog-close-button, .p-dialog-header-close, .p-toast-close-button')) b.click();
-    await sleep(300);
+    for (let round = 0; round < 5 && document.querySelector('.p-dialog') !== null; round++) {
+      for (const b of document.querySelectorAll('.p-dialog-close-button, .p-dialog-header-close, .p-toast-close-button')) b.click();
+      await sleep(400);
+    }
     return document.querySelectorAll('.p-dialog').length;
+  },
+
+  /**
+   * Asks ComfyUI to drop its cached outputs (POST /api/free {free_memory: true}, what the UI's "free memory" does), so
+   * that the next queue runs every node: a fully cached prompt re-sends only its output nodes' results, and Noisy
+   * Aggregate's box would stay empty on a fresh page.
+   */
+  async freeCaches() {
+    const r = await fetch('/api/free', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ free_memory: true }) });
+    await sleep(1000);
+    return r.ok;
   },
 
   /** Pans and zooms the canvas so that the node sits near the top-left corner. */
