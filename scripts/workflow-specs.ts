@@ -59,9 +59,9 @@ function sdWorkflow(name: string, base: 'sd15' | 'sdxl'): WorkflowSpec {
       { id: 10, type: 'SaveImage', pos: [1960, 100], size: [400, 420], widgets: [`dp_hyperlora_${base}`], links: { images: [9, 0] } },
     ],
     groups: [
-      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 880], color: SPEND_COLOUR },
-      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 880], color: STEP_COLOUR },
-      { title: `Step 4 · ${label} txt2img with the DP LoRA (free)`, bounding: [1140, -10, 1240, 880], color: STEP_COLOUR },
+      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 900], color: SPEND_COLOUR },
+      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 900], color: STEP_COLOUR },
+      { title: `Step 4 · ${label} txt2img with the DP LoRA (free)`, bounding: [1140, -10, 1240, 900], color: STEP_COLOUR },
     ],
   };
 }
@@ -90,8 +90,8 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
       { id: 7, type: 'SaveImage', pos: [2020, 520], size: [380, 400], title: 'Save the DP-LoRA images', widgets: ['dp_hyperlora_demo'], links: { images: [5, 0] } },
     ],
     groups: [
-      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 880], color: SPEND_COLOUR },
-      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 880], color: STEP_COLOUR },
+      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 900], color: SPEND_COLOUR },
+      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 900], color: STEP_COLOUR },
       { title: 'Step 4 · base model | with your DP LoRA (same seed, free)', bounding: [1160, -10, 1260, 950], color: STEP_COLOUR },
     ],
   },
@@ -112,9 +112,9 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
       { id: 5, type: 'DPHyperLoRA_SaveLoRA', pos: [1180, 400], color: DP, title: 'Save DP LoRA · keep it for later', widgets: ['dp_hyperlora'], links: { lora: [4, 2] } },
     ],
     groups: [
-      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 880], color: SPEND_COLOUR },
-      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 880], color: STEP_COLOUR },
-      { title: 'Step 4 · save (free)', bounding: [1160, -10, 440, 880], color: STEP_COLOUR },
+      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 900], color: SPEND_COLOUR },
+      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 900], color: STEP_COLOUR },
+      { title: 'Step 4 · save (free)', bounding: [1160, -10, 440, 900], color: STEP_COLOUR },
     ],
   },
   ipAdapterWorkflow('4-dp-ipadapter-sd15', 'sd15'),

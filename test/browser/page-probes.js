@@ -132,6 +132,15 @@ window.dpProbes = {
     return r.ok;
   },
 
+  /** Zooms the canvas to `scale` with the graph point (x, y) at the canvas's top-left corner. */
+  view(scale, x, y) {
+    const c = app().canvas;
+    c.ds.scale = scale;
+    c.ds.offset = [-x, -y];
+    c.setDirty(true, true);
+    return true;
+  },
+
   /** Pans and zooms the canvas so that the node sits near the top-left corner. */
   focusNode(nodeId, scale) {
     const c = app().canvas;
