@@ -107,18 +107,19 @@ window.dpProbes = {
     return last ? String(last.node_id) : null;
   },
 
-  /** The visible dialogs' text (the execution error dialog, alerts). */
-  dialogText() {
-    return [...document.querySelectorAll('.p-dialog')].map((d) => d.innerText).join('\n');
+  /** The text of the open dialogs (the execution error, missing node types) and toasts (alerts such as "Invalid workflow"). */
+  messagesShown() {
+    return [...document.querySelectorAll('.p-dialog, .p-toast-message')].map((d) => d.innerText).join('\n');
   },
 
   /** Closes open dialogs and toasts with their close buttons (a closing dialog can reveal another): how many are left. */
   async closeDialogs() {
-    for (let round = 0; round < 5 && document.querySelector('.p-dialog') !== null; round++) {
+    const open = () => document.querySelectorAll('.p-dialog, .p-toast-message');
+    for (let round = 0; round < 5 && open().length > 0; round++) {
       for (const b of document.querySelectorAll('.p-dialog-close-button, .p-dialog-header-close, .p-toast-close-button')) b.click();
       await sleep(400);
     }
-    return document.querySelectorAll('.p-dialog').length;
+    return open().length;
   },
 
   /**
