@@ -40,6 +40,11 @@ export default tseslint.config(
     },
   },
   {
+    // Injected into the ComfyUI page by test/browser/frontend.browser.test.ts: browser globals, not Node's.
+    files: ['test/browser/page-probes.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/dp/**/*.ts', 'src/lora/**/*.ts', 'src/pack/**/*.ts', 'src/worker/**/*.ts', 'src/comfy/**/*.ts', 'src/diffusion/**/*.ts', 'nodes/**/*.ts'],
     ignores: ['src/log/**'],
     rules: { 'no-console': 'error' },

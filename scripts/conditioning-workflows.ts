@@ -38,10 +38,10 @@ function conditioningNotes(base: CondBase, needs: string, adapter: string): Node
 /** The conditioning route's four groups (x ranges match the nodes below). */
 function conditioningGroups(step5: string): GroupSpec[] {
   return [
-    { title: 'Step 1 · private images → CLIP-vision encode (free)', bounding: [20, 0, 700, 900], color: STEP_COLOUR },
-    { title: 'Steps 2-3 · DP Embed → Noisy Aggregate (spends budget)', bounding: [740, 0, 760, 900], color: SPEND_COLOUR },
-    { title: 'Step 4 · DP Conditioning (free)', bounding: [1520, 0, 400, 900], color: STEP_COLOUR },
-    { title: step5, bounding: [1940, 0, 1560, 900], color: STEP_COLOUR },
+    { title: 'Step 1 · private images → CLIP-vision encode (free)', bounding: [20, -28, 700, 928], color: STEP_COLOUR },
+    { title: 'Steps 2-3 · DP Embed → Noisy Aggregate (spends budget)', bounding: [740, -28, 760, 928], color: SPEND_COLOUR },
+    { title: 'Step 4 · DP Conditioning (free)', bounding: [1520, -28, 400, 928], color: STEP_COLOUR },
+    { title: step5, bounding: [1940, -28, 1560, 928], color: STEP_COLOUR },
   ];
 }
 
@@ -52,7 +52,7 @@ function dpConditioningChain(clipFile: string, pack: string): NodeSpec[] {
     { id: 31, type: 'CLIPVisionLoader', pos: [40, 440], title: 'Your CLIP-vision model', widgets: [clipFile] },
     { id: 32, type: 'CLIPVisionEncode', pos: [370, 440], widgets: ['center'], links: { clip_vision: [31, 0], image: [30, 0] } },
     { id: 33, type: 'DPHyperLoRA_EmbedClipVision', pos: [760, 240], color: DP, widgets: [pack], links: { clip_vision_output: [32, 0], images: [30, 0] } },
-    { id: 34, type: 'DPHyperLoRA_NoisyAggregate', pos: [1120, 240], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [33, 0] } },
+    { id: 34, type: 'DPHyperLoRA_NoisyAggregate', pos: [1120, 240], size: [340, 480], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [33, 0] } },
     { id: 35, type: 'DPHyperLoRA_Conditioning', pos: [1540, 240], size: [340, 160], color: DP, widgets: [pack], links: { dp_embedding: [34, 0] } },
   ], 0, 0);
 }
@@ -141,9 +141,9 @@ export function buildPackWorkflow(): WorkflowSpec {
       ...explained([{ id: 38, type: 'DPHyperLoRA_BuildConditioningPack', pos: [780, 240], size: [360, 200], color: DP, widgets: [32, 'image_embeds', C.packVitH, 'my own photos, public (CC-BY 4.0)'], links: { public_clip_vision_output: [32, 0] } }], 0, 0),
     ],
     groups: [
-      { title: 'Step 1 · PUBLIC images → CLIP-vision encode (free)', bounding: [20, 0, 700, 900], color: STEP_COLOUR },
-      { title: 'Step 2 · build the pack (public, no privacy cost)', bounding: [740, 0, 440, 900], color: STEP_COLOUR },
-      { title: 'Step 3 · use it in workflows 4-6', bounding: [1180, 0, 520, 900], color: STEP_COLOUR },
+      { title: 'Step 1 · PUBLIC images → CLIP-vision encode (free)', bounding: [20, -28, 700, 928], color: STEP_COLOUR },
+      { title: 'Step 2 · build the pack (public, no privacy cost)', bounding: [740, -28, 440, 928], color: STEP_COLOUR },
+      { title: 'Step 3 · use it in workflows 4-6', bounding: [1180, -28, 520, 928], color: STEP_COLOUR },
     ],
   };
 }

@@ -15,6 +15,23 @@ import { nodeObjectInfo, type ObjectInfoNode } from '../src/worker/object-info.j
 import { EXAMPLE_CHOICES, WORKFLOWS, type WorkflowSpec } from './workflow-specs.js';
 
 const root = new URL('..', import.meta.url);
+const PLUGIN = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { name: string; version: string };
+/**
+ * When the examples' content was last changed by hand; the frontend's workflow schema (zInfo) requires `created` and
+ * `modified` beside the description, and a fixed date keeps the generated files byte-stable between runs.
+ */
+const WORKFLOWS_DATE = '2026-12-07';
+
+/**
+ * `extra.info` complete, as the frontend's workflow schema requires it: with only a description, loading the workflow
+ * raised "Invalid workflow against zod schema: Required at extra.info.name …" (seen in a real browser, docs/frontend.md).
+ */
+function workflowInfo(spec: WorkflowSpec): Record<string, string> {
+  return {
+    name: spec.name, author: PLUGIN.name, description: spec.description, version: PLUGIN.version,
+    created: WORKFLOWS_DATE, modified: WORKFLOWS_DATE, software: `${PLUGIN.name} scripts/make-workflows.ts`,
+  };
+}
 const core = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.core.json', root), 'utf8')));
 // Third-party nodes the Stable Diffusion route's examples use, as ComfyUI_IPAdapter_plus served them on real 0.3.64.
 const ipadapter = ObjectInfo.parse(JSON.parse(readFileSync(new URL('test/comfy/fixtures/object_info.ipadapter-plus.json', root), 'utf8')));
@@ -59,9 +76,9 @@ export function buildUi(spec: WorkflowSpec): Record<string, unknown> {
       widgets_values: n.widgets,
     })),
     links,
-    groups: (spec.groups ?? []).map((g) => ({ title: g.title, bounding: g.bounding, ...(g.color ? { color: g.color } : {}), font_size: 24 })),
+    groups: (spec.groups ?? []).map((g) => ({ title: g.title, bounding: g.bounding, ...(g.color ? { color: g.color } : {}), font_size: 18 })),
     config: {},
-    extra: { ds: { scale: 0.8, offset: [0, 0] }, info: { description: spec.description } },
+    extra: { ds: { scale: 0.8, offset: [0, 0] }, info: workflowInfo(spec) },
     version: 0.4,
   };
 }

@@ -22,7 +22,7 @@ function dpChain(pack: string, folder: string, x0: number): NodeSpec[] {
   return [
     { id: 1, type: 'DPHyperLoRA_LoadHypernetwork', pos: [x0, 100], color: DP, widgets: [pack] },
     { id: 2, type: 'DPHyperLoRA_Embed', pos: [x0, 260], color: DP, widgets: [folder, 'fail'], links: { pack: [1, 0] } },
-    { id: 3, type: 'DPHyperLoRA_NoisyAggregate', pos: [x0 + 360, 260], size: [340, 260], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [2, 0] } },
+    { id: 3, type: 'DPHyperLoRA_NoisyAggregate', pos: [x0 + 360, 260], size: [340, 480], color: DP, widgets: [1, 0.00001, 'add-remove', 0, 1, 'stop after the count'], links: { embeddings: [2, 0] } },
   ];
 }
 
@@ -59,9 +59,9 @@ function sdWorkflow(name: string, base: 'sd15' | 'sdxl'): WorkflowSpec {
       { id: 10, type: 'SaveImage', pos: [1960, 100], size: [400, 420], widgets: [`dp_hyperlora_${base}`], links: { images: [9, 0] } },
     ],
     groups: [
-      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, 20, 740, 760], color: SPEND_COLOUR },
-      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, 20, 360, 760], color: STEP_COLOUR },
-      { title: `Step 4 · ${label} txt2img with the DP LoRA (free)`, bounding: [1140, 20, 1240, 760], color: STEP_COLOUR },
+      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 900], color: SPEND_COLOUR },
+      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 900], color: STEP_COLOUR },
+      { title: `Step 4 · ${label} txt2img with the DP LoRA (free)`, bounding: [1140, -10, 1240, 900], color: STEP_COLOUR },
     ],
   };
 }
@@ -90,9 +90,9 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
       { id: 7, type: 'SaveImage', pos: [2020, 520], size: [380, 400], title: 'Save the DP-LoRA images', widgets: ['dp_hyperlora_demo'], links: { images: [5, 0] } },
     ],
     groups: [
-      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, 20, 740, 760], color: SPEND_COLOUR },
-      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, 20, 360, 760], color: STEP_COLOUR },
-      { title: 'Step 4 · base model | with your DP LoRA (same seed, free)', bounding: [1160, 20, 1260, 920], color: STEP_COLOUR },
+      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 900], color: SPEND_COLOUR },
+      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 900], color: STEP_COLOUR },
+      { title: 'Step 4 · base model | with your DP LoRA (same seed, free)', bounding: [1160, -10, 1260, 950], color: STEP_COLOUR },
     ],
   },
   sdWorkflow('1-sd15-not-yet-needs-an-sd15-pack', 'sd15'),
@@ -112,9 +112,9 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
       { id: 5, type: 'DPHyperLoRA_SaveLoRA', pos: [1180, 400], color: DP, title: 'Save DP LoRA · keep it for later', widgets: ['dp_hyperlora'], links: { lora: [4, 2] } },
     ],
     groups: [
-      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, 20, 740, 760], color: SPEND_COLOUR },
-      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, 20, 360, 760], color: STEP_COLOUR },
-      { title: 'Step 4 · save (free)', bounding: [1160, 20, 440, 760], color: STEP_COLOUR },
+      { title: 'Steps 1-2 · private images → protected summary (spends budget)', bounding: [20, -10, 740, 900], color: SPEND_COLOUR },
+      { title: 'Step 3 · summary → LoRA (free)', bounding: [780, -10, 360, 900], color: STEP_COLOUR },
+      { title: 'Step 4 · save (free)', bounding: [1160, -10, 440, 900], color: STEP_COLOUR },
     ],
   },
   ipAdapterWorkflow('4-dp-ipadapter-sd15', 'sd15'),

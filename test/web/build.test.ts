@@ -40,7 +40,7 @@ test('the committed web/js equals a fresh build, byte for byte (after editing we
 test('web/js holds only the extension modules and the help pages: no tests, source maps or local paths', () => {
   const files = listFiles(webJs);
   const scripts = files.filter((f) => f.endsWith('.js'));
-  assert.deepEqual(scripts, ['cost-preview.js', 'dp-hyperlora.js', 'release-summary.js', 'startup-check.js']);
+  assert.deepEqual(scripts, ['cost-preview.js', 'dp-hyperlora.js', 'release-summary.js', 'startup-check.js', 'widget-order.js']);
   assert.deepEqual(files.filter((f) => !f.endsWith('.js')), nodeIds().map((id) => join('docs', `${id}.md`)));
   for (const f of scripts) {
     const js = readFileSync(join(webJs, f), 'utf8');

@@ -1,7 +1,7 @@
 /**
  * The compiled cost preview (web/js/cost-preview.js) in a stand-in of the frontend's legacy modules (reference/
  * comfyui.md §6: `app.registerExtension`, `ComfyWidgets.STRING`; the node API `getInputNode(slot)`, `inputs`,
- * `widgets` with `callback`; the app's `api.fetchApi`, which requests /api + route). fetchApi goes to a real local
+ * `widgets` with `callback`; /scripts/api.js's `api.fetchApi`, which requests /api + route). fetchApi goes to a real local
  * HTTP server that records the body and answers as bridge/queries.py does (test/bridge/test_cost_route.py checks
  * that side against the real worker).
  */
@@ -14,7 +14,8 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 
-const STAND_IN_APP = `export const app = { extensions: [], api: null, registerExtension(e) { this.extensions.push(e); } };\n`;
+const STAND_IN_APP = `export const app = { extensions: [], registerExtension(e) { this.extensions.push(e); } };\n`;
+const STAND_IN_API = `export const api = { origin: '', fetchApi(route, init) { return fetch(this.origin + '/api' + route, init); } };\n`;
 const STAND_IN_WIDGETS = `
 export const ComfyWidgets = {
   STRING(node, inputName, inputData, app) {
@@ -59,10 +60,12 @@ test('Noisy Aggregate shows the cost from the upstream pack and its widgets, and
     writeFileSync(join(site, 'package.json'), '{"type":"module"}\n');
     writeFileSync(join(site, 'scripts', 'app.js'), STAND_IN_APP);
     writeFileSync(join(site, 'scripts', 'widgets.js'), STAND_IN_WIDGETS);
+    writeFileSync(join(site, 'scripts', 'api.js'), STAND_IN_API);
     cpSync(join(import.meta.dirname, '..', '..', 'web', 'js'), join(site, 'extensions', 'dp-hyperlora'), { recursive: true });
     await import(pathToFileURL(join(site, 'extensions', 'dp-hyperlora', 'cost-preview.js')).href);
-    const { app } = (await import(pathToFileURL(join(site, 'scripts', 'app.js')).href)) as { app: { extensions: Extension[]; api: unknown } };
-    app.api = { fetchApi: (route: string, init: RequestInit) => fetch(`http://127.0.0.1:${addr.port}/api${route}`, init) };
+    const { app } = (await import(pathToFileURL(join(site, 'scripts', 'app.js')).href)) as { app: { extensions: Extension[] } };
+    const { api } = (await import(pathToFileURL(join(site, 'scripts', 'api.js')).href)) as { api: { origin: string } };
+    api.origin = `http://127.0.0.1:${addr.port}`;
     assert.deepEqual(app.extensions.map((e) => e.name), ['dp-hyperlora.cost-preview']);
     const proto = {};
     app.extensions[0]!.beforeRegisterNodeDef({ prototype: proto }, { name: 'DPHyperLoRA_NoisyAggregate' });

@@ -2,8 +2,10 @@
  * The compiled extension (web/js/dp-hyperlora.js), loaded the way the browser loads it from
  * /extensions/<plugin>/, next to a stand-in of the frontend's legacy modules /scripts/app.js and
  * /scripts/widgets.js written from reference/comfyui.md §6: `app.registerExtension`, and `ComfyWidgets.STRING`,
- * which adds a textarea DOM widget whose `value` is the textarea's text. The stand-in then plays the frontend's
- * part: beforeRegisterNodeDef for each node type, onNodeCreated, and onExecuted with the `executed` output.
+ * which adds a textarea DOM widget whose `value` is the textarea's text; and /scripts/api.js, the event target that
+ * dispatches ComfyUI's /ws messages (`execution_error` with `detail` = the message's data, §4). The stand-in then
+ * plays the frontend's part: beforeRegisterNodeDef for each node type, onNodeCreated, onExecuted with the `executed`
+ * output, setup, and the graph's getNodeById.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
-const STAND_IN_APP = `export const app = { extensions: [], registerExtension(e) { this.extensions.push(e); } };\n`;
+const STAND_IN_APP = `export const app = { extensions: [], graph: null, registerExtension(e) { this.extensions.push(e); } };\n`;
+const STAND_IN_API = `export const api = new EventTarget();\n`;
 const STAND_IN_WIDGETS = `
 function textarea() {
   return { value: '', readOnly: false, placeholder: '', title: '', dataset: {}, style: { borderLeft: '', backgroundColor: '' } };
@@ -34,7 +37,9 @@ export const ComfyWidgets = {
 
 interface Widget { name: string; value: string; serialize?: boolean; options: { serialize?: boolean }; element: { readOnly: boolean; placeholder: string; title: string; dataset: Record<string, string>; style: Record<string, string> } }
 interface NodeProto { onNodeCreated?(): void; onExecuted?(output: unknown): void; widgets?: Widget[] }
-interface Extension { name: string; beforeRegisterNodeDef(nodeType: { prototype: NodeProto }, nodeData: { name: string }): void }
+interface Extension { name: string; beforeRegisterNodeDef(nodeType: { prototype: NodeProto }, nodeData: { name: string }): void; setup?(): void }
+interface StandIns { app: { graph: { getNodeById(id: string | number): unknown } | null }; api: EventTarget }
+let standIns: StandIns | undefined;
 
 async function loadExtension(): Promise<Extension[]> {
   const site = mkdtempSync(join(tmpdir(), 'dphl-frontend-'));
@@ -42,9 +47,12 @@ async function loadExtension(): Promise<Extension[]> {
   writeFileSync(join(site, 'package.json'), '{"type":"module"}\n'); // browsers load every extension file as an ES module
   writeFileSync(join(site, 'scripts', 'app.js'), STAND_IN_APP);
   writeFileSync(join(site, 'scripts', 'widgets.js'), STAND_IN_WIDGETS);
+  writeFileSync(join(site, 'scripts', 'api.js'), STAND_IN_API);
   cpSync(join(import.meta.dirname, '..', '..', 'web', 'js'), join(site, 'extensions', 'dp-hyperlora'), { recursive: true });
   await import(pathToFileURL(join(site, 'extensions', 'dp-hyperlora', 'dp-hyperlora.js')).href);
-  const { app } = (await import(pathToFileURL(join(site, 'scripts', 'app.js')).href)) as { app: { extensions: Extension[] } };
+  const { app } = (await import(pathToFileURL(join(site, 'scripts', 'app.js')).href)) as { app: { extensions: Extension[] } & StandIns['app'] };
+  const { api } = (await import(pathToFileURL(join(site, 'scripts', 'api.js')).href)) as { api: EventTarget };
+  standIns = { app, api };
   return app.extensions;
 }
 
@@ -106,4 +114,27 @@ test('onExecuted shows the release summary, warnings first, and tints the box on
 
   node.onExecuted?.({ images: [] }); // a payload with nothing to show clears the box rather than keeping stale numbers
   assert.equal(widget.value, '');
+});
+
+test('a failed run of a DP node replaces its summary with the error, tinted red; the next success clears it', async () => {
+  const ext = (await loadExtension())[0]!;
+  const node = createNode(ext, 'DPHyperLoRA_NoisyAggregate');
+  const widget = node.widgets![0]!;
+  const { app, api } = standIns!;
+  app.graph = { getNodeById: (id) => (String(id) === '3' ? node : null) };
+  ext.setup?.();
+  node.onExecuted?.({ text: ['privacy cost ε = 0.05 of your 10 per image'] });
+  const message = '[BUDGET_EXHAUSTED] release refused: it would charge ρ=47.93 (ε=92.99 at δ=0.00001) to every image of the set. Nothing was charged.\n';
+  api.dispatchEvent(new CustomEvent('execution_error', { detail: { node_id: '3', node_type: 'DPHyperLoRA_NoisyAggregate', exception_message: message } }));
+  assert.equal(widget.value, `✖ the last run failed, so no summary: ${message.trim()}`);
+  assert.equal(widget.element.dataset.dpSeverity, 'error');
+  assert.equal(widget.element.style.borderLeft, '4px solid #d9534f');
+
+  api.dispatchEvent(new CustomEvent('execution_error', { detail: { node_id: '99', exception_message: 'another node failed' } }));
+  assert.match(widget.value, /^✖ the last run failed, so no summary: \[BUDGET_EXHAUSTED\]/, 'an error on another node leaves this box alone');
+
+  node.onExecuted?.({ text: ['privacy cost ε = 1 of your 10 per image'] });
+  assert.equal(widget.value, 'privacy cost ε = 1 of your 10 per image');
+  assert.equal(widget.element.dataset.dpSeverity, 'ok');
+  assert.equal(widget.element.style.borderLeft, '');
 });

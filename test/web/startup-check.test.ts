@@ -1,8 +1,8 @@
 /**
  * The compiled start-up check (web/js/startup-check.js), loaded as the browser loads it from /extensions/<plugin>/,
- * beside a stand-in of the frontend's /scripts/app.js: `app.registerExtension` (reference/comfyui.md §6), and the
- * app's `api.fetchApi(route)` (which requests /api + route, §4) and `extensionManager.toast.add(message)` (from
- * @comfyorg/comfyui-frontend-types). fetchApi here asks a real local HTTP server on port 0 that answers the way
+ * beside stand-ins of the frontend's legacy modules (reference/comfyui.md §6): /scripts/app.js (`app.registerExtension`;
+ * the app handed to `setup` has `extensionManager.toast.add(message)` from @comfyorg/comfyui-frontend-types and, as in
+ * frontend 1.4.13, no `api`) and /scripts/api.js (`api.fetchApi(route)`, which requests /api + route, §4). fetchApi here asks a real local HTTP server on port 0 that answers the way
  * bridge/startup.py does (test/bridge/test_startup.py checks the Python side).
  */
 import assert from 'node:assert/strict';
@@ -17,17 +17,20 @@ interface Toast { severity: string; summary: string; detail: string }
 interface Extension { name: string; setup(app: unknown): Promise<void> }
 
 const STAND_IN_APP = `export const app = { extensions: [], registerExtension(e) { this.extensions.push(e); } };\n`;
+const STAND_IN_API = `export const api = { origin: '', fetchApi(route, init) { return fetch(this.origin + '/api' + route, init); } };\n`;
 
-async function loadExtension(): Promise<Extension> {
+async function loadExtension(): Promise<{ ext: Extension; api: { origin: string } }> {
   const site = mkdtempSync(join(tmpdir(), 'dphl-frontend-'));
   mkdirSync(join(site, 'scripts'));
   writeFileSync(join(site, 'package.json'), '{"type":"module"}\n');
   writeFileSync(join(site, 'scripts', 'app.js'), STAND_IN_APP);
+  writeFileSync(join(site, 'scripts', 'api.js'), STAND_IN_API);
   cpSync(join(import.meta.dirname, '..', '..', 'web', 'js'), join(site, 'extensions', 'dp-hyperlora'), { recursive: true });
   await import(pathToFileURL(join(site, 'extensions', 'dp-hyperlora', 'startup-check.js')).href);
   const { app } = (await import(pathToFileURL(join(site, 'scripts', 'app.js')).href)) as { app: { extensions: Extension[] } };
+  const { api } = (await import(pathToFileURL(join(site, 'scripts', 'api.js')).href)) as { api: { origin: string } };
   assert.deepEqual(app.extensions.map((e) => e.name), ['dp-hyperlora.startup-check']);
-  return app.extensions[0]!;
+  return { ext: app.extensions[0]!, api };
 }
 
 async function serve(body: unknown): Promise<{ server: Server; base: string; paths: string[] }> {
@@ -44,13 +47,11 @@ async function serve(body: unknown): Promise<{ server: Server; base: string; pat
 }
 
 async function runSetup(body: unknown): Promise<{ toasts: Toast[]; paths: string[] }> {
-  const ext = await loadExtension();
+  const { ext, api } = await loadExtension();
   const { server, base, paths } = await serve(body);
+  api.origin = base;
   const toasts: Toast[] = [];
-  const comfy = {
-    api: { fetchApi: (route: string) => fetch(`${base}/api${route}`) },
-    extensionManager: { toast: { add: (t: Toast) => toasts.push(t) } },
-  };
+  const comfy = { extensionManager: { toast: { add: (t: Toast) => toasts.push(t) } } };
   try {
     await ext.setup(comfy);
   } finally {

@@ -210,6 +210,10 @@ test('every example explains itself: a Note per step, groups (the spend marked w
     for (const n of wf.nodes.filter((x) => x.type.startsWith('DPHyperLoRA_'))) assert.ok(n.title, `${name}: node ${n.id} has a friendly title`);
     const sd = name.startsWith('1-') || name.startsWith('2-');
     assert.ok(raw.extra.info.description.startsWith(sd ? 'NOT USABLE YET' : 'Works today'), `${name}: description states its status`);
+    // The frontend validates extra.info as a whole (zInfo: seven required strings) and alerts on load otherwise.
+    for (const key of ['name', 'author', 'description', 'version', 'created', 'modified', 'software']) {
+      assert.equal(typeof (raw.extra.info as Record<string, unknown>)[key], 'string', `${name}: extra.info.${key} (the frontend's workflow schema requires it)`);
+    }
     if (sd) assert.ok(notes.some((t) => t.includes('does not work yet') && t.includes('no such pack exists yet')));
   }
 });

@@ -1,6 +1,8 @@
 // Generated from web/src/extensions/dp-hyperlora/cost-preview.ts by scripts/build-web.mjs; edit the source, then run `npm run build:web`.
+import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets } from '../../scripts/widgets.js';
+import { orderDisplayWidgets } from './widget-order.js';
 /** The bridge's cost route. */
 export const COST_ROUTE = '/dp_hyperlora/cost';
 /** The display-only widget added to Noisy Aggregate; never saved in a workflow or a prompt. */
@@ -36,13 +38,13 @@ export function costText(answer) {
         return a.ui.text.filter((t) => typeof t === 'string').join('\n');
     return `cost not available: ${typeof a?.error === 'string' ? a.error : 'unexpected answer'}`;
 }
-async function refresh(comfy, node, show) {
+async function refresh(node, show) {
     const body = costRequest(node);
     if (body === undefined) {
         show(UNCONNECTED);
         return;
     }
-    const response = await comfy.api.fetchApi(COST_ROUTE, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    const response = await api.fetchApi(COST_ROUTE, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
     show(costText(await response.json()));
 }
 function attach(node, comfy) {
@@ -51,13 +53,14 @@ function attach(node, comfy) {
     widget.options.serialize = false;
     widget.element.readOnly = true;
     widget.element.placeholder = UNCONNECTED;
+    orderDisplayWidgets(node.widgets);
     let timer;
     let latest = 0;
     const schedule = () => {
         clearTimeout(timer);
         timer = setTimeout(() => {
             const mine = ++latest;
-            void refresh(comfy, node, (text) => { if (mine === latest)
+            void refresh(node, (text) => { if (mine === latest)
                 widget.value = text; });
         }, DEBOUNCE_MS);
     };

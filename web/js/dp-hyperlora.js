@@ -1,7 +1,9 @@
 // Generated from web/src/extensions/dp-hyperlora/dp-hyperlora.ts by scripts/build-web.mjs; edit the source, then run `npm run build:web`.
+import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets } from '../../scripts/widgets.js';
 import { summaryText, summaryView } from './release-summary.js';
+import { orderDisplayWidgets } from './widget-order.js';
 /** Every node id of the plugin starts with this (nodes/manifest.json). */
 export const NODE_PREFIX = 'DPHyperLoRA_';
 /** The node whose body shows the release summary. */
@@ -12,6 +14,8 @@ const PLACEHOLDER_AGGREGATE = 'After a run: what it cost (ε out of each image\'
 const PLACEHOLDER_OTHER = 'Status after a run.';
 /** Amber, readable on ComfyUI's dark and light themes. */
 const WARNING_COLOUR = '#e8a33d';
+/** Red, for a failed run. */
+const ERROR_COLOUR = '#d9534f';
 function summaryWidget(node) {
     return node.widgets?.find((w) => w.name === SUMMARY_WIDGET);
 }
@@ -25,6 +29,7 @@ function addSummaryWidget(node, placeholder) {
     widget.options.serialize = false;
     widget.element.readOnly = true;
     widget.element.placeholder = placeholder;
+    orderDisplayWidgets(node.widgets);
 }
 /** Tints the box when the summary holds a warning, so that it cannot be missed. */
 function showSeverity(element, view) {
@@ -41,6 +46,24 @@ function showOutput(node, output) {
     const view = summaryView(output);
     widget.value = summaryText(view);
     showSeverity(widget.element, view);
+}
+/** The box's text after a failed run: the error's own message (code first), never the previous summary. */
+export function failureText(message) {
+    const text = typeof message === 'string' ? message.trim() : '';
+    return `✖ the last run failed, so no summary: ${text === '' ? 'see the error ComfyUI shows' : text}`;
+}
+/** Shows ComfyUI's `execution_error` on the failed node's box, when that node is one of ours. */
+function showFailure(detail) {
+    const id = typeof detail.node_id === 'string' || typeof detail.node_id === 'number' ? detail.node_id : undefined;
+    const node = id === undefined ? null : app.graph?.getNodeById(id);
+    const widget = node ? summaryWidget(node) : undefined;
+    if (widget === undefined)
+        return;
+    widget.value = failureText(detail.exception_message);
+    widget.element.dataset.dpSeverity = 'error';
+    widget.element.style.borderLeft = `4px solid ${ERROR_COLOUR}`;
+    widget.element.style.backgroundColor = 'rgba(217, 83, 79, 0.15)';
+    widget.element.title = 'The last run of this node failed; the text says why and what to do.';
 }
 function patchNodeType(prototype, isAggregate) {
     const created = prototype.onNodeCreated;
@@ -61,6 +84,9 @@ export const extension = {
         if (!nodeData.name.startsWith(NODE_PREFIX))
             return;
         patchNodeType(nodeType.prototype, nodeData.name === NOISY_AGGREGATE);
+    },
+    setup() {
+        api.addEventListener('execution_error', (event) => showFailure(event.detail));
     },
 };
 app.registerExtension(extension);

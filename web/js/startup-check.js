@@ -1,4 +1,5 @@
 // Generated from web/src/extensions/dp-hyperlora/startup-check.ts by scripts/build-web.mjs; edit the source, then run `npm run build:web`.
+import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 /** The bridge's status route (the frontend's fetchApi adds ComfyUI's /api prefix). */
 export const STATUS_ROUTE = '/dp_hyperlora/status';
@@ -13,7 +14,7 @@ export function parseStatus(body) {
 }
 /** Fetches the status and, when the worker cannot start, shows a sticky error toast with what to install. */
 export async function showStartupProblem(comfy) {
-    const response = await comfy.api.fetchApi(STATUS_ROUTE);
+    const response = await api.fetchApi(STATUS_ROUTE);
     if (!response.ok)
         return;
     const status = parseStatus(await response.json());

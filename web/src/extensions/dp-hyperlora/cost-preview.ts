@@ -6,8 +6,10 @@
  * the pack chosen in the Load DP Hypernetwork node upstream, and the ledger's budget. Nothing private is involved.
  */
 import type { ComfyApp, ComfyExtension } from '@comfyorg/comfyui-frontend-types';
+import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets, type GraphNode } from '../../scripts/widgets.js';
+import { orderDisplayWidgets } from './widget-order.js';
 
 /** The bridge's cost route. */
 export const COST_ROUTE = '/dp_hyperlora/cost';
@@ -46,13 +48,13 @@ export function costText(answer: unknown): string {
   return `cost not available: ${typeof a?.error === 'string' ? a.error : 'unexpected answer'}`;
 }
 
-async function refresh(comfy: ComfyApp, node: GraphNode, show: (text: string) => void): Promise<void> {
+async function refresh(node: GraphNode, show: (text: string) => void): Promise<void> {
   const body = costRequest(node);
   if (body === undefined) {
     show(UNCONNECTED);
     return;
   }
-  const response = await comfy.api.fetchApi(COST_ROUTE, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+  const response = await api.fetchApi(COST_ROUTE, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
   show(costText(await response.json()));
 }
 
@@ -67,13 +69,14 @@ function attach(node: GraphNode, comfy: ComfyApp): void {
   (widget.options as { serialize?: boolean }).serialize = false;
   widget.element.readOnly = true;
   widget.element.placeholder = UNCONNECTED;
+  orderDisplayWidgets(node.widgets);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let latest = 0;
   const schedule = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const mine = ++latest;
-      void refresh(comfy, node, (text) => { if (mine === latest) widget.value = text; });
+      void refresh(node, (text) => { if (mine === latest) widget.value = text; });
     }, DEBOUNCE_MS);
   };
   for (const w of node.widgets ?? []) {

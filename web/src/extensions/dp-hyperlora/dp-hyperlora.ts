@@ -5,12 +5,17 @@
  * - on Noisy Aggregate, the release summary (how n was treated, σ, ε charged or reused, the budget left per
  *   image, the release number) with its warnings first and the box tinted when there are any;
  * - on the other nodes, their one-line status (the pack loaded, the LoRA made, the file saved, …).
- * It shows only what the payload holds: the worker sends public values only, and nothing else is fetched.
+ * When a run of one of these nodes fails (ComfyUI's `execution_error` event names it), its box says so, with the
+ * error's own text, instead of keeping the previous run's summary beside the new settings (seen in a real browser,
+ * docs/frontend.md). Error messages hold no private data by the project's rule; ComfyUI shows the same text.
+ * It shows only what the payloads hold: the worker sends public values only, and nothing else is fetched.
  */
 import type { ComfyExtension } from '@comfyorg/comfyui-frontend-types';
+import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 import { ComfyWidgets, type GraphNode } from '../../scripts/widgets.js';
 import { summaryText, summaryView, type SummaryView } from './release-summary.js';
+import { orderDisplayWidgets } from './widget-order.js';
 
 /** Every node id of the plugin starts with this (nodes/manifest.json). */
 export const NODE_PREFIX = 'DPHyperLoRA_';
@@ -24,6 +29,8 @@ const PLACEHOLDER_OTHER = 'Status after a run.';
 
 /** Amber, readable on ComfyUI's dark and light themes. */
 const WARNING_COLOUR = '#e8a33d';
+/** Red, for a failed run. */
+const ERROR_COLOUR = '#d9534f';
 
 /** The node callbacks the frontend calls; declared by the frontend in a module augmentation the types package cannot export. */
 interface NodeCallbacks {
@@ -47,6 +54,7 @@ function addSummaryWidget(node: GraphNode, placeholder: string): void {
   (widget.options as { serialize?: boolean }).serialize = false;
   widget.element.readOnly = true;
   widget.element.placeholder = placeholder;
+  orderDisplayWidgets(node.widgets);
 }
 
 /** Tints the box when the summary holds a warning, so that it cannot be missed. */
@@ -64,6 +72,25 @@ function showOutput(node: GraphNode, output: unknown): void {
   const view = summaryView(output);
   widget.value = summaryText(view);
   showSeverity(widget.element, view);
+}
+
+/** The box's text after a failed run: the error's own message (code first), never the previous summary. */
+export function failureText(message: unknown): string {
+  const text = typeof message === 'string' ? message.trim() : '';
+  return `✖ the last run failed, so no summary: ${text === '' ? 'see the error ComfyUI shows' : text}`;
+}
+
+/** Shows ComfyUI's `execution_error` on the failed node's box, when that node is one of ours. */
+function showFailure(detail: { node_id?: unknown; exception_message?: unknown }): void {
+  const id = typeof detail.node_id === 'string' || typeof detail.node_id === 'number' ? detail.node_id : undefined;
+  const node = id === undefined ? null : (app.graph?.getNodeById(id) as GraphNode | null | undefined);
+  const widget = node ? summaryWidget(node) : undefined;
+  if (widget === undefined) return;
+  widget.value = failureText(detail.exception_message);
+  widget.element.dataset.dpSeverity = 'error';
+  widget.element.style.borderLeft = `4px solid ${ERROR_COLOUR}`;
+  widget.element.style.backgroundColor = 'rgba(217, 83, 79, 0.15)';
+  widget.element.title = 'The last run of this node failed; the text says why and what to do.';
 }
 
 function patchNodeType(prototype: NodeCallbacks, isAggregate: boolean): void {
@@ -85,6 +112,9 @@ export const extension: ComfyExtension = {
   beforeRegisterNodeDef(nodeType, nodeData) {
     if (!nodeData.name.startsWith(NODE_PREFIX)) return;
     patchNodeType(nodeType.prototype as NodeCallbacks, nodeData.name === NOISY_AGGREGATE);
+  },
+  setup() {
+    api.addEventListener('execution_error', (event) => showFailure(event.detail));
   },
 };
 

@@ -6,6 +6,7 @@
  * The line is an install instruction only; nothing about anyone's images is in it.
  */
 import type { ComfyApp, ComfyExtension } from '@comfyorg/comfyui-frontend-types';
+import { api } from '../../scripts/api.js';
 import { app } from '../../scripts/app.js';
 
 /** The bridge's status route (the frontend's fetchApi adds ComfyUI's /api prefix). */
@@ -28,7 +29,7 @@ export function parseStatus(body: unknown): StartupStatus | undefined {
 
 /** Fetches the status and, when the worker cannot start, shows a sticky error toast with what to install. */
 export async function showStartupProblem(comfy: ComfyApp): Promise<void> {
-  const response = await comfy.api.fetchApi(STATUS_ROUTE);
+  const response = await api.fetchApi(STATUS_ROUTE);
   if (!response.ok) return;
   const status = parseStatus(await response.json());
   if (status === undefined || status.ok) return;
