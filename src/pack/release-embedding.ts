@@ -114,7 +114,7 @@ function checkImageCount(used: number, relation: NeighbouringRelation): void {
   }
   if (relation.kind === 'replace-one' && used !== relation.n) {
     throw new DpHyperLoraError('INVALID_ARGUMENT',
-      'under replace-one the declared --n must equal the number of images actually used, and it does not; fix --n (n is public under replace-one) or use add-remove. No privacy budget was spent.');
+      'under replace-one the declared n (--n on the command line, n_public on Noisy Aggregate) must equal the number of images actually used, and it does not; fix it (n is public under replace-one) or use add-remove. No privacy budget was spent.');
   }
 }
 

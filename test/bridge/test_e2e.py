@@ -325,7 +325,7 @@ def test_no_private_value_reaches_ui_errors_or_logs(host, caplog):
         except Exception as e:  # noqa: BLE001 - the message is what we check
             err = str(e)
     assert "no longer holds" not in err and SECRET not in err
-    assert err.startswith("[INVALID_ARGUMENT] under replace-one the declared --n must equal")
+    assert err.startswith("[INVALID_ARGUMENT] under replace-one the declared n (--n on the command line, n_public on Noisy Aggregate) must equal")
     everything = "\n".join(_texts(results) + caplog.messages + [err, repr(handle), str(handle)])
     assert SECRET not in everything
     assert repr(handle) == "<DP_EMBEDDINGS: opaque; the data stays in the DP HyperLoRA worker>"

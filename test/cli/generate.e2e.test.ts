@@ -256,7 +256,7 @@ test('replace-one with a wrong declared n and invalid options are INVALID_ARGUME
   let r = cli(['generate', '--images', images, '--pack', pack.dir, '--epsilon', '1', '--delta', '1e-5', '--relation', 'replace-one', '--n', '7',
     '--ledger', join(work, 'l8.sqlite'), '--out', join(work, 'h.safetensors'), '--json']);
   assert.equal(r.status, 2);
-  assert.match((JSON.parse(r.stdout) as { error: { message: string } }).error.message, /declared --n must equal the number of images/);
+  assert.match((JSON.parse(r.stdout) as { error: { message: string } }).error.message, /declared n \(--n on the command line, n_public on Noisy Aggregate\) must equal the number of images/);
   r = cli(['generate', '--images', images, '--pack', pack.dir, '--epsilon', '-1', '--delta', '2', '--relation', 'replace-one',
     '--out', join(work, 'h.safetensors'), '--json']);
   assert.equal(r.status, 2);
