@@ -1,6 +1,7 @@
 """training/sdpack: the SD pack trainer's pieces on tiny models (SD-mini through lora_delta's interface), resumable
 checkpoints, clear errors, and the export (ONNX + manifest in the format src/pack reads)."""
 import json
+import math
 
 import numpy as np
 import onnx
@@ -168,3 +169,33 @@ def test_public_folder_sets_are_subfolders_else_kmeans_pseudo_sets_and_an_empty_
     assert sorted(e.shape[0] for e in flat.embeds) == [5, 5] and flat.names == ["cluster00", "cluster01"]
     for e in flat.embeds:   # each pseudo-set is one colour
         assert float(e.std(0).max()) < 0.05
+
+
+def test_a_non_finite_step_is_skipped_without_touching_the_weights_and_repeated_ones_stop_training(tmp_path):
+    den, layout, sets = _world()
+
+    class Flaky(torch.nn.Module):
+        """The real SD-mini denoiser, except that it returns inf on the calls listed in `bad`."""
+
+        def __init__(self, bad):
+            super().__init__()
+            self.calls, self.bad = 0, bad
+
+        def forward(self, x, t, lora=None, lora_scale=1.0):
+            self.calls += 1
+            out = den(x, t, lora=lora, lora_scale=lora_scale)
+            return out * float("inf") if self.calls in self.bad else out
+
+    cfg = dict(CFG, steps=3, groups=1, max_skipped_in_a_row=2)
+    tr = MetaTrainer(Flaky({2}), layout, sets, cfg, tmp_path / "a", DEFAULT_SCHEDULE)
+    tr.train_step()                                                    # call 1 (+ base loss call 2 is no_grad)
+    before = [p.clone() for p in tr.hyper.parameters()]
+    tr.denoiser.bad = {tr.denoiser.calls + 1}
+    tr.train_step()
+    assert tr.skipped == 1 and not math.isfinite(tr.losses[-1])
+    assert all(torch.equal(a, b) for a, b in zip(before, tr.hyper.parameters()))
+    tr.train_step()
+    assert tr.skipped_in_a_row == 0 and all(torch.isfinite(p).all() for p in tr.hyper.parameters())
+    always = MetaTrainer(Flaky(set(range(1, 100))), layout, sets, cfg, tmp_path / "b", DEFAULT_SCHEDULE)
+    with pytest.raises(SdPackError, match="2 steps in a row gave a non-finite loss"):
+        always.run()

@@ -17,6 +17,8 @@ API:
   resuming from it (same config and layout) where a previous run stopped; writes ``run_dir/sdpack.pt`` at the end.
 - ``MetaTrainer.fixed_batch_loss(seed) -> {"ours", "base"}``: the loss on a fixed batch (fixed t and noise), with
   the LoRA made from each set's noiseless mean and without; an overfit run must make "ours" fall.
+- Steps whose loss or gradient is not finite are skipped (no update; counted in ``stats["skipped_steps"]``); after
+  ``max_skipped_in_a_row`` such steps training stops with a SdPackError.
 - ``load_trained(path) -> dict(head, hyper, layout_keys, config, stats)``.
 
 The denoiser is anything with training.lora_delta.DeltaLoraModel's calling convention, ``forward(x_t, t, lora,
@@ -47,6 +49,7 @@ SDPACK_CONFIG = {
     "clip_norm": 1.0, "delta": 1e-5, "eps_min": 0.5, "eps_max": 16.0, "n_min": 16, "n_max": 1024,
     "p_no_noise": 0.15, "steps": 2000, "groups": 4, "loss_images": 4, "enc_images": 64,
     "min_snr_gamma": 1.0, "lr_hyper": 1e-3, "lr_head": 5e-4, "grad_clip": 1.0, "ckpt_every": 50, "seed": 0,
+    "max_skipped_in_a_row": 5,
 }
 
 CKPT = "sdpack_ckpt.pt"
@@ -108,6 +111,8 @@ class MetaTrainer:
         self.rng = np.random.default_rng(c["seed"])
         self.gen = torch.Generator().manual_seed(c["seed"] + 1)
         self.step = 0
+        self.skipped = 0
+        self.skipped_in_a_row = 0
         self.losses: List[float] = []
         self.base_losses: List[float] = []
         self.eps_grid, self.sig_sum, self.sig_count = noise_table(c["delta"], c["clip_norm"], c["eps_min"], c["eps_max"])
@@ -115,7 +120,7 @@ class MetaTrainer:
 
     def _state(self) -> dict:
         return {"head": self.head.state_dict(), "hyper": self.hyper.state_dict(), "opt": self.opt.state_dict(),
-                "step": self.step, "rng": self.rng.bit_generator.state, "gen": self.gen.get_state(),
+                "step": self.step, "skipped": self.skipped, "rng": self.rng.bit_generator.state, "gen": self.gen.get_state(),
                 "losses": self.losses, "base_losses": self.base_losses, "config": self.cfg,
                 "head_config": self.head.config, "hyper_config": self.hyper.config,
                 "layout_keys": [m.key for m in self.layout], "data": self.sets.describe()}
@@ -134,6 +139,7 @@ class MetaTrainer:
         self.hyper.load_state_dict(s["hyper"])
         self.opt.load_state_dict(s["opt"])
         self.step, self.losses, self.base_losses = s["step"], s["losses"], s["base_losses"]
+        self.skipped = s.get("skipped", 0)
         self.rng.bit_generator.state = s["rng"]
         self.gen.set_state(s["gen"])
 
@@ -186,10 +192,22 @@ class MetaTrainer:
                 with torch.no_grad():
                     self.base_losses.append(float(diffusion_loss(self.denoiser, x0, schedule=self.schedule, t=t,
                                                                  noise=noise, min_snr_gamma=c["min_snr_gamma"])))
-        torch.nn.utils.clip_grad_norm_(list(self.hyper.parameters()) + list(self.head.parameters()), c["grad_clip"])
-        self.opt.step()
+        norm = torch.nn.utils.clip_grad_norm_(list(self.hyper.parameters()) + list(self.head.parameters()), c["grad_clip"])
         self.step += 1
         self.losses.append(total)
+        if not (math.isfinite(total) and math.isfinite(float(norm))):
+            # A non-finite loss or gradient (seen with a random-weight SD UNet on the CPU) would turn every weight
+            # into NaN through the optimiser: skip the update, count it, and stop if it keeps happening.
+            self.opt.zero_grad(set_to_none=True)
+            self.skipped += 1
+            self.skipped_in_a_row += 1
+            if self.skipped_in_a_row >= c["max_skipped_in_a_row"]:
+                raise SdPackError(f"{self.skipped_in_a_row} steps in a row gave a non-finite loss or gradient (last "
+                                  f"loss {total}); the base model or the data produce inf/NaN: check the UNet and VAE "
+                                  "(the checkpoint before these steps is kept)")
+            return total
+        self.skipped_in_a_row = 0
+        self.opt.step()
         return total
 
     @torch.no_grad()
@@ -241,9 +259,10 @@ class MetaTrainer:
                 self.checkpoint()
             raise
         seconds = time.time() - t0
-        stats = {"steps": self.step, "seconds_this_run": seconds, "seconds_per_step": seconds / max(1, self.step - first),
-                 "loss_first10": float(np.mean(self.losses[:10])) if self.losses else None,
-                 "loss_last10": float(np.mean(self.losses[-10:])) if self.losses else None,
+        finite = [x for x in self.losses if math.isfinite(x)]
+        stats = {"steps": self.step, "skipped_steps": self.skipped, "seconds_this_run": seconds, "seconds_per_step": seconds / max(1, self.step - first),
+                 "loss_first10": float(np.mean(finite[:10])) if finite else None,
+                 "loss_last10": float(np.mean(finite[-10:])) if finite else None,
                  "base_loss_last5": float(np.mean(self.base_losses[-5:])) if self.base_losses else None,
                  "trained_noise": self.trained_noise(), "data": self.sets.describe(),
                  "head_params": sum(p.numel() for p in self.head.parameters()),

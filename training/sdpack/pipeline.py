@@ -63,11 +63,14 @@ def train_pack(model, clip_vision, vae, conditioning, o: TrainOptions,
     ctx = context_of(conditioning)
     with torch.inference_mode(False), torch.enable_grad():
         denoiser = WeightWrapperDenoiser(model, layout, ctx)
-        probe = clip_vision.encode_image(torch.zeros(1, 224, 224, 3))
-        family = clip_vision_family(probe)
-        log(f"CLIP-vision model: {family['family']} ({family['dim']} dimensions)")
-        sets = build_public_sets(o.public_folder, encoder_for(model, clip_vision, vae), o.resolution,
-                                 o.pseudo_sets, o.seed, log=log)
+        # No autograd through the frozen encoders (their parameters may require grad: ComfyUI never needed to
+        # turn that off, it runs under inference mode); ordinary tensors, not inference tensors, for training.
+        with torch.no_grad():
+            probe = clip_vision.encode_image(torch.zeros(1, 224, 224, 3))
+            family = clip_vision_family(probe)
+            log(f"CLIP-vision model: {family['family']} ({family['dim']} dimensions)")
+            sets = build_public_sets(o.public_folder, encoder_for(model, clip_vision, vae), o.resolution,
+                                     o.pseudo_sets, o.seed, log=log)
         log(f"public data: {sets.describe()}")
         hw = tuple(sets.latents[0].shape[2:])
         loss_images = auto_loss_images(denoiser.patcher, hw, o.loss_images)
