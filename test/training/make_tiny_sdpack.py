@@ -1,7 +1,7 @@
 """Test helper (not a test): write a tiny SD1.5 pack (random weights, made at test time, never committed) with
 training/sdpack's exporter, plus parity.json (fixed inputs and the PyTorch outputs) for test/pack/sd-pack.int.test.ts.
 
-  /usr/bin/python3 test/training/make_tiny_sdpack.py OUT_DIR
+  /usr/bin/python3 test/training/make_tiny_sdpack.py OUT_DIR [sd15|sdxl]
 """
 import json
 import sys
@@ -19,10 +19,10 @@ from training.sdpack.meta_train import SDPACK_CONFIG  # noqa: E402
 from training.sdpack.phi_head import PhiHead  # noqa: E402
 
 
-def main(out: Path) -> None:
+def main(out: Path, target: str = "sd15") -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    layout = fixed_layout("sd15")
+    layout = fixed_layout(target)
     cfg = dict(SDPACK_CONFIG, dim=8, rank=1, alpha=1.0, components=2)
     head = PhiHead(1024, cfg["dim"], 32).eval()
     hyper = HyperNet(hyper_modules(layout), cfg["rank"], cfg["dim"], 8, cfg["components"]).eval()
@@ -31,7 +31,7 @@ def main(out: Path) -> None:
             up.normal_(0.0, 0.05)   # non-zero components, so parity covers the mixture
     trained = {"head": head, "hyper": hyper, "config": cfg, "layout_keys": [m.key for m in layout],
                "stats": {"steps": 1, "trained_noise": {"min": 0.0, "max": 0.5}}}
-    manifest = export_sdpack(trained, layout, out / "pack", pack_id="tiny-sd15-test", version="0.0.1", target="sd15",
+    manifest = export_sdpack(trained, layout, out / "pack", pack_id=f"tiny-{target}-test", version="0.0.1", target=target,
                              clip_vision={"family": "clip-vit-h-14", "dim": 1024},
                              base={"unetSha256": "ab" * 32, "name": "none (test pack)"},
                              training={"data": "none: random weights made by a test"},
@@ -52,4 +52,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "sd15")

@@ -76,10 +76,15 @@ class _WeightDelta:
 
 @torch.inference_mode(False)
 def make_trainable(patcher) -> None:
-    """Re-make inference tensors of the UNet as ordinary tensors (values unchanged) so autograd can use them."""
-    for t in list(patcher.model.diffusion_model.parameters()) + list(patcher.model.diffusion_model.buffers()):
-        if t.is_inference():
-            t.data = t.data.clone()
+    """Re-make every parameter and buffer of the UNet that is an inference tensor as an ordinary tensor (values
+    unchanged, requires_grad False), so autograd can use the frozen base. ComfyUI keeps looking weights up by name."""
+    for module in patcher.model.diffusion_model.modules():
+        for name, p in list(module._parameters.items()):
+            if p is not None and p.is_inference():
+                module._parameters[name] = nn.Parameter(p.detach().clone(), requires_grad=False)
+        for name, b in list(module._buffers.items()):
+            if b is not None and b.is_inference():
+                module._buffers[name] = b.clone()
 
 
 class WeightWrapperDenoiser(nn.Module):
@@ -100,7 +105,8 @@ class WeightWrapperDenoiser(nn.Module):
             p.requires_grad_(False)
         self.device = self.patcher.load_device
         self.dtype = self.patcher.model.get_dtype()
-        self.context = context.to(self.device, self.dtype)
+        with torch.inference_mode(False):
+            self.context = context.to(self.device, self.dtype).clone()   # not an inference tensor
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, lora=None, lora_scale=1.0) -> torch.Tensor:
         self.slot.lora, self.slot.scale = lora, lora_scale
