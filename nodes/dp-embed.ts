@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DpHyperLoraError } from '../src/errors.js';
 import type { DecodedImage } from '../src/pack/preprocess.js';
 import { resolveImageInput, type ImageInput } from '../src/pack/image-source.js';
+import { checkImageEncoderPack } from '../src/pack/pack-encoder-source.js';
 import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';
 import { readNodeInputs } from '../src/worker/input-schema.js';
 import { optionalTensor } from '../src/worker/inputs.js';
@@ -100,7 +101,8 @@ export const dpEmbed: NodeDefinition = {
     if (v.folder.path !== null) images = { kind: 'folder', dir: v.folder.path, onUnreadable: v.on_unreadable };
     else if (tensor !== undefined) images = { kind: 'decoded', images: imagesFromTensor(tensor) };
     else throw new DpHyperLoraError('IMAGES_EMPTY', `${ID}: no private images: choose a folder or connect the images input.`);
-    await workerPack(v.pack, ctx.settings);
+    // An SD pack's φ starts with ComfyUI's CLIP-vision model: refuse it here rather than at Noisy Aggregate.
+    checkImageEncoderPack(await workerPack(v.pack, ctx.settings));
     // Lists and checks the folder now (unreadable policy, empty folder) so that problems show on this node.
     await resolveImageInput(images, ctx.signal);
     const set: PrivateSet = { pack: v.pack, images };

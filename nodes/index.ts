@@ -5,6 +5,7 @@ import { costQuery } from './cost-query.js';
 import { dpConditioning } from './dp-conditioning.js';
 import { dpEmbed } from './dp-embed.js';
 import { dpEmbedClipVision } from './dp-embed-clip-vision.js';
+import { dpEmbedClipVisionPack } from './dp-embed-clip-vision-pack.js';
 import { dpReferenceSampler } from './dp-reference-sampler.js';
 import { hypernetworkLora } from './hypernetwork-lora.js';
 import { loadDpHypernetwork } from './load-dp-hypernetwork.js';
@@ -15,7 +16,7 @@ import { saveDpLora } from './save-dp-lora.js';
 /** All nodes. */
 export const ALL_NODES: readonly NodeDefinition[] = [
   loadDpHypernetwork, dpEmbed, noisyAggregate, hypernetworkLora, saveDpLora, dpReferenceSampler,
-  buildDpConditioningPack, loadPrivateImages, dpEmbedClipVision, dpConditioning,
+  buildDpConditioningPack, loadPrivateImages, dpEmbedClipVision, dpConditioning, dpEmbedClipVisionPack,
 ];
 
 /** Worker-only queries the bridge calls outside any graph (public values only); in no node manifest. */

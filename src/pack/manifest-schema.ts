@@ -61,6 +61,33 @@ const fileEntrySchema = z.object({
   bytes: z.number().int().nonnegative(),
 });
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
+
+/**
+ * SD packs: φ = the user's CLIP-vision model (run by ComfyUI's CLIPVisionEncode) followed by encoder.onnx, a head
+ * that reads that model's `image_embeds` [N, dim]. A model of another family or dimension is refused.
+ */
+const clipVisionSchema = z.object({
+  family: z.string().min(1).max(128),
+  dim: positiveInt.max(65536),
+  field: z.literal('image_embeds'),
+});
+
+/** The base checkpoint a pack was trained for: SHA-256 of its UNet weights (training/sdpack/comfy_backend.py). */
+const baseSchema = z.object({
+  unetSha256: sha256Hex,
+  name: z.string().max(512).optional(),
+  hashOf: z.string().max(1000).optional(),
+});
+
+/** How a pack was trained (public: the training data is public by definition). Extra fields are kept. */
+const trainingSchema = z.looseObject({
+  data: z.string().max(4000),
+  steps: positiveInt,
+  epsilon: z.object({ min: z.number().finite().positive(), max: z.number().finite().positive() }),
+  delta: z.number().finite().positive().max(1),
+});
+
 /** The manifest schema without cross-field rules. */
 const manifestObject = z.object({
   format: z.literal('dp-hyperlora-pack'),
@@ -86,6 +113,9 @@ const manifestObject = z.object({
   }),
   sampler: samplerSchema.optional(),
   features: featuresSchema.optional(),
+  clipVision: clipVisionSchema.optional(),
+  base: baseSchema.optional(),
+  training: trainingSchema.optional(),
   files: z.record(packFileName, fileEntrySchema),
 });
 
@@ -106,6 +136,12 @@ export const packManifestSchema = manifestObject.superRefine((m, ctx) => {
   }
   if (LAYOUT_OF_TARGET[m.target] !== m.lora.layout) {
     ctx.addIssue({ code: 'custom', path: ['lora', 'layout'], message: `target ${m.target} needs layout "${LAYOUT_OF_TARGET[m.target]}"` });
+  }
+  if (m.clipVision !== undefined && m.target === 'reference-fmnist') {
+    ctx.addIssue({ code: 'custom', path: ['clipVision'], message: 'only sd15 and sdxl packs read CLIP-vision embeddings' });
+  }
+  if (m.training !== undefined && m.training.epsilon.min > m.training.epsilon.max) {
+    ctx.addIssue({ code: 'custom', path: ['training', 'epsilon'], message: 'min must not exceed max' });
   }
   const seen = new Set<string>();
   m.lora.modules.forEach((mod, i) => {

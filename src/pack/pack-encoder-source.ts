@@ -57,9 +57,20 @@ export function checkEncoderSession(pack: Pack, encoder: ort.InferenceSession): 
   }
 }
 
+/** Refuses an SD pack (whose encoder reads CLIP-vision embeddings) where images are expected. */
+export function checkImageEncoderPack(pack: Pack): void {
+  const cv = pack.manifest.clipVision;
+  if (cv !== undefined) {
+    throw new DpHyperLoraError('PACK_INCOMPATIBLE',
+      `pack ${pack.manifest.id} embeds images through ${cv.family} (run by ComfyUI), not through its own image encoder; `
+      + 'use CLIPVisionEncode → DP Embed (CLIP Vision) with this pack.');
+  }
+}
+
 /** The pack encoder over private images, as a private embedding source. */
 export function packEncoderSource(o: PackEncoderSourceOptions): PrivateEmbeddingSource {
   const m = o.pack.manifest;
+  checkImageEncoderPack(o.pack);
   checkEncoderSession(o.pack, o.encoder);
   return {
     dim: m.embeddingDim,

@@ -72,7 +72,9 @@ def main():
         status, body = http(q)
         print(f"GET {q} -> {status}" + (f" {body[:120].decode('utf-8', 'replace')}" if q.endswith("status") else ""))
     info = json.loads(http("/object_info")[1])
-    ours = {k: v for k, v in info.items() if k.startswith("DPHyperLoRA_")}
+    # The nodes the manifest registers (the pack trainer is a plain Python node, outside the manifest).
+    manifest_ids = [n["id"] for n in json.load(open(os.path.join(ROOT, "nodes", "manifest.json"), encoding="utf-8"))["nodes"]]
+    ours = {k: info[k] for k in manifest_ids if k in info}
     print("DP Embed folder choices:", ours["DPHyperLoRA_Embed"]["input"]["required"]["folder"][0])
     if "--write-fixture" in sys.argv:
         with open(os.path.join(ROOT, "test", "workflows", "fixtures", "object_info.dp-hyperlora.real.json"), "w", encoding="utf-8") as fh:

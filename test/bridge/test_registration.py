@@ -12,8 +12,10 @@ def test_every_manifest_node_is_registered_with_display_name(host):
     assert ids == ["DPHyperLoRA_LoadHypernetwork", "DPHyperLoRA_Embed", "DPHyperLoRA_NoisyAggregate",
                    "DPHyperLoRA_HypernetworkLoRA", "DPHyperLoRA_SaveLoRA", "DPHyperLoRA_ReferenceSampler",
                    "DPHyperLoRA_BuildConditioningPack", "DPHyperLoRA_LoadPrivateImages", "DPHyperLoRA_EmbedClipVision",
-                   "DPHyperLoRA_Conditioning"]
-    assert list(host.plugin.NODE_CLASS_MAPPINGS) == ids
+                   "DPHyperLoRA_Conditioning", "DPHyperLoRA_EmbedClipVisionPack"]
+    # The pack trainer is the one Python node (training/sdpack/comfy_node.py), merged in by __init__.py.
+    assert list(host.plugin.NODE_CLASS_MAPPINGS) == ids + ["DPHyperLoRA_TrainSDPack"]
+    assert host.plugin.NODE_DISPLAY_NAME_MAPPINGS["DPHyperLoRA_TrainSDPack"] == "Train SD Pack (public images)"
     assert host.plugin.NODE_DISPLAY_NAME_MAPPINGS["DPHyperLoRA_NoisyAggregate"] == "Noisy Aggregate"
     assert host.plugin.WEB_DIRECTORY == "./web/js"
 

@@ -175,3 +175,29 @@ test('an sd15 pack whose modules differ from the sd15 table is PACK_INCOMPATIBLE
     await p.cleanup();
   }
 });
+
+test('SD pack fields: clipVision only on sd15/sdxl, base hash and training ε range are validated', () => {
+  const m = {
+    format: 'dp-hyperlora-pack', formatVersion: 1, id: 'x', version: '1.0.0', target: 'reference-fmnist',
+    licenses: { code: 'MIT', weights: 'MIT', data: 'x' },
+    encoder: { file: 'encoder.onnx', inputName: 'clip_embeds', outputName: 'embeddings', height: 224, width: 224, channels: 1, normalise: { mean: [0.5], std: [0.5] }, maxBatch: 4 },
+    embeddingDim: 4, dp: { clipNorm: 1, aggregate: 'mean', trainedNoise: { min: 0, max: 0.1 } },
+    hypernet: { file: 'encoder.onnx', inputName: 'embedding' },
+    lora: { layout: 'reference', rank: 2, alpha: 2, modules: [{ key: 'lora_unet_a', in: 2, out: 2 }] },
+    clipVision: { family: 'clip-vit-h-14', dim: 1024, field: 'image_embeds' },
+    base: { unetSha256: 'XYZ' },
+    training: { data: 'public', steps: 10, epsilon: { min: 8, max: 1 }, delta: 1e-5, extra: 'kept' },
+    files: { 'encoder.onnx': { sha256: 'a'.repeat(64), bytes: 1 } },
+  };
+  assert.throws(() => parseManifest('/p', m), (e: unknown) => {
+    assert.ok(isDpError(e, 'PACK_INVALID'));
+    for (const s of ['field clipVision: only sd15 and sdxl packs read CLIP-vision embeddings', 'field base.unetSha256: must be 64 lower-case hex digits',
+      'field training.epsilon: min must not exceed max']) {
+      assert.ok(e.message.includes(s), `should include ${s}: ${e.message}`);
+    }
+    return true;
+  });
+  const ok = parseManifest('/p', { ...m, clipVision: undefined, base: { unetSha256: 'c'.repeat(64) }, training: { ...m.training, epsilon: { min: 1, max: 8 } } });
+  assert.equal(ok.base?.unetSha256, 'c'.repeat(64));
+  assert.equal(ok.training?.extra, 'kept');
+});

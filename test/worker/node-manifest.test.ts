@@ -12,16 +12,16 @@ test('the committed nodes/manifest.json equals the one generated from nodes/*.ts
   assert.equal(committed, nodeManifestText(ALL_NODES), 'run `npm run build:nodes` and commit nodes/manifest.json');
 });
 
-test('the manifest lists the ten nodes with prefixed ids, one category and no execute code', () => {
+test('the manifest lists the eleven nodes with prefixed ids, one category and no execute code', () => {
   const m = buildNodeManifest(ALL_NODES);
   assert.deepEqual(m.nodes.map((n) => n.id), [
     'DPHyperLoRA_LoadHypernetwork', 'DPHyperLoRA_Embed', 'DPHyperLoRA_NoisyAggregate',
     'DPHyperLoRA_HypernetworkLoRA', 'DPHyperLoRA_SaveLoRA', 'DPHyperLoRA_ReferenceSampler',
-    'DPHyperLoRA_BuildConditioningPack', 'DPHyperLoRA_LoadPrivateImages', 'DPHyperLoRA_EmbedClipVision', 'DPHyperLoRA_Conditioning',
+    'DPHyperLoRA_BuildConditioningPack', 'DPHyperLoRA_LoadPrivateImages', 'DPHyperLoRA_EmbedClipVision', 'DPHyperLoRA_Conditioning', 'DPHyperLoRA_EmbedClipVisionPack',
   ]);
   // CLIP_VISION_OUTPUT inputs declare the fields the bridge sends (image_embeds only: not 2.6 GiB of hidden states).
   const fields = m.nodes.flatMap((n) => n.inputs).filter((i) => i.kind === 'SOCKET' && i.type === 'CLIP_VISION_OUTPUT').map((i) => i.kind === 'SOCKET' ? i.fields : undefined);
-  assert.deepEqual(fields, [['image_embeds'], ['image_embeds']]);
+  assert.deepEqual(fields, [['image_embeds'], ['image_embeds'], ['image_embeds']]);
   assert.deepEqual(new Set(m.nodes.map((n) => n.category)), new Set(['DP HyperLoRA']));
   assert.equal(m.protocol, 1);
   assert.ok(!committed.includes('execute'));

@@ -1,0 +1,165 @@
+"""The ComfyUI side of the trainer: the user's own models, through ComfyUI's own objects (imported lazily, so the
+rest of training/sdpack runs without ComfyUI).
+
+- ``WeightWrapperDenoiser(patcher, layout, context)``: the base UNet with the generated LoRA applied through
+  ComfyUI's weight-wrapper seam (``ModelPatcher.add_weight_wrapper``: ComfyUI calls the wrapper on each target weight
+  as the layer runs, ``W -> W + s·up@down``), with training.lora_delta.DeltaLoraModel's calling convention
+  ``forward(x_t, t, lora, lora_scale) -> eps``. The LoRA tensors stay differentiable, so gradients reach ρ and φ.
+- ``make_trainable(patcher)``: ComfyUI loads weights under ``torch.inference_mode``; autograd cannot save inference
+  tensors for backward, so the UNet's parameters and buffers are re-made as ordinary tensors (same values).
+- ``unet_sha256(patcher) -> (hex, description)``: the base checkpoint's identity, SHA-256 over the UNet's state dict
+  (sorted names, dtype, shape and raw bytes of every tensor).
+- ``clip_vision_family(output) -> {family, dim}``: the model family from the CLIP_VISION_OUTPUT's shapes (the same
+  rule and table as src/conditioning/family.ts; test_sdpack_family.py checks they agree).
+- ``encoder_for(model, clip_vision, vae, crop)``: ``images -> (image_embeds, latents)`` for sets.build_public_sets.
+- ``context_of(conditioning)``: the empty-prompt context [1, tokens, width] from a CONDITIONING.
+- ``auto_loss_images(patcher, latent_hw, requested)``: the per-set loss batch that fits the device's free memory.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+
+from .errors import SdPackError
+from .layout import Module, check_layout
+
+# src/conditioning/family.ts's KNOWN table: (family, image_embeds dim, tokens, width of last_hidden_state).
+KNOWN_FAMILIES = [("clip-vit-h-14", 1024, 257, 1280), ("clip-vit-bigg-14", 1280, 257, 1664),
+                  ("clip-vit-l-14", 768, 257, 1024), ("clip-vit-l-14-336", 768, 577, 1024)]
+
+
+def family_from_shapes(image_embeds: Sequence[int], last_hidden_state: Optional[Sequence[int]]) -> Dict[str, object]:
+    """The family rule of src/conditioning/family.ts's familyOf, from the fields' shapes (batch first)."""
+    if len(image_embeds) != 2 or image_embeds[1] < 1:
+        raise SdPackError(f"CLIP-vision image_embeds has shape {list(image_embeds)}, not [batch, dim]; use a CLIP-vision "
+                          "model with a projection (ViT-H, ViT-L, bigG)")
+    dim = int(image_embeds[1])
+    if last_hidden_state is None or len(last_hidden_state) != 3:
+        return {"family": f"clip-vision-{dim}d", "dim": dim}
+    tokens, width = int(last_hidden_state[1]), int(last_hidden_state[2])
+    for fam, d, tk, w in KNOWN_FAMILIES:
+        if (d, tk, w) == (dim, tokens, width):
+            return {"family": fam, "dim": dim}
+    return {"family": f"clip-vision-{dim}d-{tokens}x{width}", "dim": dim}
+
+
+def clip_vision_family(output) -> Dict[str, object]:
+    """Family and dimension of the model that produced a comfy.clip_vision.Output."""
+    lhs = getattr(output, "last_hidden_state", None)
+    return family_from_shapes(tuple(output.image_embeds.shape), None if lhs is None else tuple(lhs.shape))
+
+
+class _LoraSlot:
+    """The LoRA the next forward pass uses ({weight name: (down, up)}), shared by every wrapper of one denoiser."""
+
+    def __init__(self) -> None:
+        self.lora: Optional[Dict[str, Tuple[torch.Tensor, torch.Tensor]]] = None
+        self.scale = 1.0
+
+
+class _WeightDelta:
+    """A ComfyUI weight wrapper: W -> W + scale·(up @ down) for one target, while a LoRA is set."""
+
+    def __init__(self, slot: _LoraSlot, weight: str) -> None:
+        self.slot, self.weight = slot, weight
+
+    def __call__(self, w: torch.Tensor) -> torch.Tensor:
+        pair = None if self.slot.lora is None else self.slot.lora.get(self.weight)
+        if pair is None:
+            return w
+        down, up = pair
+        return w + (self.slot.scale * (up @ down)).to(w.dtype).reshape(w.shape)
+
+
+@torch.inference_mode(False)
+def make_trainable(patcher) -> None:
+    """Re-make every parameter and buffer of the UNet that is an inference tensor as an ordinary tensor (values
+    unchanged, requires_grad False), so autograd can use the frozen base. ComfyUI keeps looking weights up by name."""
+    for module in patcher.model.diffusion_model.modules():
+        for name, p in list(module._parameters.items()):
+            if p is not None and p.is_inference():
+                module._parameters[name] = nn.Parameter(p.detach().clone(), requires_grad=False)
+        for name, b in list(module._buffers.items()):
+            if b is not None and b.is_inference():
+                module._buffers[name] = b.clone()
+
+
+class WeightWrapperDenoiser(nn.Module):
+    """base UNet (frozen) + generated LoRA through ModelPatcher.add_weight_wrapper; eps-prediction at timestep t."""
+
+    def __init__(self, patcher, layout: Sequence[Module], context: torch.Tensor) -> None:
+        super().__init__()
+        import comfy.model_management as mm
+        shapes = {k: tuple(v.shape) for k, v in patcher.model.diffusion_model.state_dict().items()}
+        check_layout(layout, shapes, "the connected MODEL's UNet")
+        self.slot = _LoraSlot()
+        self.patcher = patcher.clone()
+        for m in layout:
+            self.patcher.add_weight_wrapper(f"diffusion_model.{m.weight}", _WeightDelta(self.slot, m.weight))
+        mm.load_models_gpu([self.patcher], force_full_load=True)
+        make_trainable(self.patcher)
+        for p in self.patcher.model.diffusion_model.parameters():
+            p.requires_grad_(False)
+        self.device = self.patcher.load_device
+        self.dtype = self.patcher.model.get_dtype()
+        with torch.inference_mode(False):
+            self.context = context.to(self.device, self.dtype).clone()   # not an inference tensor
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, lora=None, lora_scale=1.0) -> torch.Tensor:
+        self.slot.lora, self.slot.scale = lora, lora_scale
+        try:
+            ctx = self.context.expand(x.shape[0], -1, -1)
+            eps = self.patcher.model.diffusion_model(x.to(self.device, self.dtype), timesteps=t.to(self.device),
+                                                     context=ctx)
+        finally:
+            self.slot.lora = None
+        return eps.float()
+
+
+def unet_sha256(patcher) -> Tuple[str, str]:
+    """SHA-256 over the UNet state dict: per tensor in sorted name order, name, dtype, shape, then raw bytes."""
+    h = hashlib.sha256()
+    sd = patcher.model.diffusion_model.state_dict()
+    for name in sorted(sd):
+        t = sd[name].detach().to("cpu").contiguous()
+        h.update(f"{name}|{t.dtype}|{list(t.shape)}\n".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest(), ("sha256 over the UNet state dict (model.diffusion_model) as loaded: for each tensor in sorted "
+                           "name order, 'name|dtype|shape' then its raw bytes")
+
+
+def context_of(conditioning) -> torch.Tensor:
+    """The context tensor [1, tokens, width] of a CONDITIONING (connect CLIPTextEncode with an empty prompt)."""
+    try:
+        ctx = conditioning[0][0]
+    except (IndexError, TypeError) as e:
+        raise SdPackError("empty_prompt must be a CONDITIONING (CLIPTextEncode of an empty prompt)") from e
+    if ctx.dim() != 3 or ctx.shape[0] != 1:
+        raise SdPackError(f"empty_prompt's conditioning has shape {list(ctx.shape)}, expected [1, tokens, width]")
+    return ctx
+
+
+def encoder_for(model, clip_vision, vae, crop: bool = True):
+    """images [N,H,W,3] -> (image_embeds [N,D], latents [N,4,h,w] scaled as the UNet reads them)."""
+    def encode(images: torch.Tensor):
+        out = clip_vision.encode_image(images, crop=crop)
+        lat = model.model.process_latent_in(vae.encode(images[:, :, :, :3]))
+        return out.image_embeds, lat
+    return encode
+
+
+def auto_loss_images(patcher, latent_hw: Tuple[int, int], requested: int) -> int:
+    """The largest per-set loss batch ≤ requested whose training activations fit 60% of the free device memory
+    (forward estimate from ComfyUI's own memory_required, ×3 for the backward pass)."""
+    import comfy.model_management as mm
+    dev = patcher.load_device
+    free = mm.get_free_memory(dev)
+    per_image = 3 * patcher.model.memory_required([1, 4, latent_hw[0], latent_hw[1]])
+    fit = int(0.6 * free // max(1, per_image))
+    if fit < 1:
+        raise SdPackError(f"not enough free memory on {dev} for one training image at latent {latent_hw} "
+                          f"({free / 2**30:.1f} GiB free, ~{per_image / 2**30:.1f} GiB needed); use a smaller resolution")
+    return max(1, min(requested, fit))
