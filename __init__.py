@@ -10,11 +10,10 @@ from .bridge.pack import CONFIG
 
 NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS, WEB_DIRECTORY = _loaded = load_pack(__file__, CONFIG)
 _hub = _loaded.hub
-# Nodes from other modules of this package merge here: NODE_CLASS_MAPPINGS.update(...), NODE_DISPLAY_NAME_MAPPINGS.update(...).
-
-__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS", "WEB_DIRECTORY"]
 
 # The pack trainer is the one Python node (it needs autodiff): training/sdpack/comfy_node.py.
 from .training.sdpack.comfy_node import NODE_CLASS_MAPPINGS as _TRAIN, NODE_DISPLAY_NAME_MAPPINGS as _TRAIN_NAMES  # noqa: E402
 NODE_CLASS_MAPPINGS.update(_TRAIN)
 NODE_DISPLAY_NAME_MAPPINGS.update(_TRAIN_NAMES)
+
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS", "WEB_DIRECTORY"]
