@@ -25,7 +25,7 @@ const SCOPES = {
   },
   'dp-math': {
     mutate: ['src/dp/{bisect,calculators,clip,discrete-gaussian-privacy,dyadic,gaussian,grid,normal,types,zcdp}.ts'],
-    tests: ['test/dp/{calculators,clip,dyadic,gaussian,normal,types,zcdp,release}.test.ts'],
+    tests: ['test/dp/{bisect,calculators,clip,discrete-gaussian-privacy,dyadic,gaussian,grid,normal,types,zcdp,release}.test.ts'],
   },
   'dp-ledger': {
     mutate: ['src/dp/{identity,ledger,ledger-budget,ledger-store}.ts'],

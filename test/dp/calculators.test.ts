@@ -67,3 +67,12 @@ test('account reports every field for Δ = 2 and 3 releases of each σ', () => {
   assert.equal(z.mechanism, 'discrete-gaussian');
   assert.ok(Math.abs(z.epsilon - epsilonFromRho(rho(mu * mu / 2), delta(1e-5))) < 1e-9, `ε ${z.epsilon}`);
 });
+
+test('account and the discrete calibration refuse a release count that is not an integer ≥ 1', () => {
+  for (const releases of [0, 2.5]) {
+    assert.throws(() => account({ sigmas: [sigma(2)], delta: delta(1e-5), sensitivity: l2Sensitivity(1), releases, mechanism: 'discrete-gaussian' }),
+      { code: 'INVALID_ARGUMENT', message: `releases must be an integer >= 1, got ${releases}.` });
+    assert.throws(() => calibrate({ ...base, releases, mechanism: 'discrete-gaussian' }),
+      { code: 'INVALID_ARGUMENT', message: `releases must be an integer >= 1, got ${releases}.` });
+  }
+});
