@@ -45,6 +45,8 @@ const scope = SCOPES[scopeName];
 if (scope === undefined) throw new Error(`MUTATE_SCOPE must be one of ${Object.keys(SCOPES).join(', ')}, got ${scopeName}`);
 const list = (name) => (process.env[name] ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
 const only = list('MUTATE_FILES');
+// A rerun of part of a scope (e.g. its survivors, as `file.ts:12-14` ranges) writes its own reports.
+const name = process.env.MUTATE_TAG ? `${scopeName}-${process.env.MUTATE_TAG}` : scopeName;
 const tests = list('MUTATE_TESTS');
 
 export default {
@@ -74,11 +76,11 @@ export default {
   timeoutMS: 4000,
   timeoutFactor: 2,
   incremental: true,
-  incrementalFile: `reports/mutation/${scopeName}-incremental.json`,
+  incrementalFile: `reports/mutation/${name}-incremental.json`,
   reporters: ['clear-text', 'html', 'json', 'progress-append-only'],
-  htmlReporter: { fileName: `reports/mutation/${scopeName}.html` },
-  jsonReporter: { fileName: `reports/mutation/${scopeName}.json` },
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
   thresholds: { high: 90, low: 85, break: null },
-  tempDirName: `.stryker-tmp-${scopeName}`,
+  tempDirName: `.stryker-tmp-${name}`,
   cleanTempDir: 'always',
 };
