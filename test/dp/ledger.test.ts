@@ -262,7 +262,7 @@ test('the request checks each field: ρ = 0, mustFitRho below ρ or infinite, co
   await refused({ params: null }, 'params must be a plain object');
   await refused({ params: 'p' }, 'params must be a plain object');
   // mustFitRho = ρ is allowed, and nothing was charged by the refusals above.
-  const ok = await ledger.release({ imageIds: [a], params: PARAMS, releaseNumber: 1, rho: rho(0.5), mustFitRho: 0.5, compute: () => 1 });
+  const ok = await ledger.release({ imageIds: [a], params: PARAMS, releaseNumber: 1, rho: rho(0.5), mustFitRho: rho(0.5), compute: () => 1 });
   assert.equal(ok.charged, true);
   assert.equal(ledger.budget().mostSpentImage.spentRho, 0.5);
 });
