@@ -1,15 +1,19 @@
 /**
  * StrykerJS mutation testing of the privacy core and the file formats (docs/testing.md, "Mutation testing").
  *
+ *   MUTATE_SCOPE=dp-math nice -n 10 npx stryker run    one part (dp-noise, dp-math, dp-ledger, lora-format,
+ *                                                      lora-assemble) against the test files written for it
  *   npm run mutate:dp      src/dp against test/dp (unit tests; the audit is left out: it needs ~20 s per run)
  *   npm run mutate:lora    src/lora against test/lora
  *   npm run mutate:pack    src/pack/png-fast-path.ts against test/pack/preprocess.test.ts
- *   MUTATE_FILES=src/dp/clip.ts,src/dp/grid.ts npm run mutate:dp    only those files of the scope
- *   MUTATE_TESTS=test/dp/clip.test.ts,...                             only those test files (faster, may kill fewer)
+ *   MUTATE_FILES=src/dp/clip.ts,src/dp/grid.ts:40-50 ...  only those files (or line ranges) of the scope
+ *   MUTATE_TESTS=test/dp/clip.test.ts,...                only those test files (faster, may kill fewer)
+ *   MUTATE_TAG=rerun ...                                 reports (and incremental file) named <scope>-rerun
  *
  * Each scope keeps its own incremental file under reports/mutation/, so a rerun tests only mutants whose code
- * or covering tests changed. The test runner is the TAP runner: node:test prints TAP, one process per test
- * file (through tsx); the TypeScript checker drops mutants that do not compile.
+ * or covering tests changed (but see docs/testing.md: one test file counts as one test). The test runner is the
+ * TAP runner: node:test prints TAP, one process per test file, on the esbuild-compiled sandbox; the TypeScript
+ * checker drops mutants that do not compile.
  */
 const SCOPES = {
   dp: { mutate: ['src/dp/**/*.ts', '!src/dp/index.ts'], tests: ['test/dp/!(*.int|audit).test.ts'] },
