@@ -276,3 +276,10 @@ test('the busy timeout must be an integer number of milliseconds ≥ 0', (t) => 
   }
   openLedger(join(dir, 'l.sqlite'), { busyTimeoutMs: 0 }).close();
 });
+
+test('a zero budget ε is refused with what to pass instead, and the budget is unchanged', async (t) => {
+  const { ledger } = tempLedger(t);
+  await assert.rejects(ledger.setBudget({ epsilon: 0, delta: 1e-5 }), (e: unknown) => isDpError(e, 'INVALID_ARGUMENT')
+    && e.message === 'the budget epsilon must be > 0, got 0; pass the total privacy loss each image may take, such as 10.');
+  assert.deepEqual(ledger.budget().budget, DEFAULT_BUDGET);
+});
