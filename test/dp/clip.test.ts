@@ -92,3 +92,51 @@ test('NaN and Infinity are refused with INVALID_INPUT_DATA, and the message hold
 test('a grid made for another C is refused', () => {
   assert.throws(() => new ClippedSum(clipNorm(1), 3, chooseGrid(clipNorm(2), 3, 4)), { code: 'INVALID_ARGUMENT', message: /different clip norm/ });
 });
+
+test('a vector inside C′ is summed exactly on the grid; one outside is first scaled to C′ (its direction kept)', () => {
+  const clip = clipNorm(1);
+  const grid = chooseGrid(clip, 2, 4);
+  const sum = new ClippedSum(clip, 2, grid);
+  sum.addVector(Float64Array.of(0.3, -0.4));
+  assert.deepEqual([...sum.integerSum()], [Math.round(0.3 / grid.step), Math.round(-0.4 / grid.step)]);
+  const outside = new ClippedSum(clip, 2, grid);
+  outside.addBatch(Float64Array.of(3, 4, 30, -40));
+  const [x, y] = outside.integerSum() as unknown as [number, number];
+  const inner = grid.clipInner / grid.step;
+  // Both rows land on C′·(0.6, ±0.8): the coordinates of their sum within one grid step per row.
+  assert.ok(Math.abs(x - 2 * 0.6 * inner) <= 2 && Math.abs(y) <= 2, `sum ${x}, ${y}`);
+  assert.equal(outside.count, 2);
+});
+
+test('norms that overflow or underflow a plain sum of squares are rescaled, not lost', () => {
+  const clip = clipNorm(2);
+  const huge = clipToNorm([3e200, 4e200], clip);
+  assert.ok(Math.abs(huge[0]! - 1.2) < 1e-12 && Math.abs(huge[1]! - 1.6) < 1e-12, `${huge[0]}, ${huge[1]}`);
+  // One entry far larger than the other: the rescale must divide by the LARGEST entry.
+  for (const v of [[1e300, 1, -1e299], [1e300, -1e299, 1]]) {
+    const lopsided = clipToNorm(v, clip);
+    assert.ok(Math.abs(norm(lopsided) - 2) < 1e-12 && lopsided[0]! > 1.98, `${[...lopsided]}`);
+  }
+  const tiny = clipToNorm([3e-300, 4e-300], clip);
+  assert.deepEqual([...tiny], [3e-300, 4e-300]);
+  assert.deepEqual([...clipToNorm([0, 0], clip)], [0, 0]);
+  // The same through the release accumulator, one overflowing row after an ordinary one.
+  const grid = chooseGrid(clip, 2, 8);
+  const sum = new ClippedSum(clip, 2, grid);
+  sum.addBatch(Float64Array.of(0.5, 0, 3e200, 4e200));
+  const inner = grid.clipInner / grid.step;
+  const [x, y] = sum.integerSum() as unknown as [number, number];
+  assert.ok(Math.abs(x - (Math.round(0.5 / grid.step) + 0.6 * inner)) <= 1 && Math.abs(y - 0.8 * inner) <= 1, `sum ${x}, ${y}`);
+});
+
+test('a ClippedSum needs an integer dimension ≥ 1 and refuses batches past MAX_VECTORS', () => {
+  const clip = clipNorm(1);
+  const grid = chooseGrid(clip, 1, 4);
+  for (const dim of [0, 1.5, -1]) {
+    assert.throws(() => new ClippedSum(clip, dim, grid), { code: 'INVALID_ARGUMENT', message: `dim must be an integer >= 1, got ${dim}.` });
+  }
+  const sum = new ClippedSum(clip, 1, grid);
+  sum.addVector(Float64Array.of(0.5));
+  assert.throws(() => sum.addBatch(new Float32Array(2 ** 25)), { code: 'INVALID_INPUT_DATA', message: `at most ${2 ** 25} vectors can be summed in one release.` });
+  assert.equal(sum.count, 1);
+});

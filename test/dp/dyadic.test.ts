@@ -28,3 +28,18 @@ test('floorLog2 is exact next to powers of two', () => {
   assert.equal(floorLog2(2 ** 40 * (1 - 2 ** -53)), 39);
   assert.equal(floorLog2(0.75), -1);
 });
+
+test('exactDyadic next to powers of two, where Math.log2 rounds up to the next integer', () => {
+  for (const x of [1 - 2 ** -53, 2 ** 40 * (1 - 2 ** -53), 2 ** -1000 * (1 - 2 ** -53), 2 ** 1000 * (1 - 2 ** -53)]) {
+    const { mantissa, exponent } = exactDyadic(x);
+    assert.ok(mantissa < 2n ** 53n && mantissa >= 2n ** 52n, `x=${x}: mantissa ${mantissa}`);
+    assert.equal(Number(mantissa) * 2 ** exponent, x);
+  }
+});
+
+test('⌊x²⌋ and ⌈x²⌉ of doubles of 2^52 and above (a non-negative binary exponent)', () => {
+  assert.equal(floorSquare(2 ** 60), 2n ** 120n);
+  assert.equal(ceilSquare(2 ** 60), 2n ** 120n);
+  assert.equal(floorSquare(3 * 2 ** 55), 9n * 2n ** 110n);
+  assert.equal(ceilSquare(2 ** 52 + 1), (2n ** 52n + 1n) ** 2n);
+});

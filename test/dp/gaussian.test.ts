@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  analyticGaussianSigma, classicGaussianSigma, compositionMu, gaussianDelta, gaussianEpsilon,
+  analyticGaussianSigma, gaussianDeltaAtZero, classicGaussianSigma, compositionMu, gaussianDelta, gaussianEpsilon,
 } from '../../src/dp/gaussian.js';
 import { delta, epsilon, l2Sensitivity, sigma } from '../../src/dp/types.js';
 
@@ -141,4 +141,15 @@ test('property: calibrate then account gives back ε (never more), for k release
     const back = epsFor(s, k, delta(d));
     return back <= e * (1 + 1e-9) && back >= e * (1 - 1e-9);
   }), { numRuns: 150 });
+});
+
+test('edges: ε = ∞ costs no δ; δ exactly at δ(ε = 0) needs ε = 0; release counts are integers ≥ 0', () => {
+  assert.equal(gaussianDelta(Number.POSITIVE_INFINITY, 1), 0);
+  assert.equal(gaussianEpsilon(delta(gaussianDeltaAtZero(1)), 1), 0);
+  assert.ok(gaussianEpsilon(delta(gaussianDeltaAtZero(1) * 0.999), 1) > 0);
+  assert.equal(compositionMu([{ sigma: sigma(2), sensitivity: l2Sensitivity(1), releases: 0 }]), 0);
+  for (const releases of [-1, 1.5]) {
+    assert.throws(() => compositionMu([{ sigma: sigma(2), sensitivity: l2Sensitivity(1), releases }]),
+      { code: 'INVALID_ARGUMENT', message: `releases must be an integer >= 0, got ${releases}.` });
+  }
 });

@@ -69,3 +69,22 @@ test('canonical JSON sorts keys at every depth and refuses what JSON cannot carr
     && e.message === 'release parameters must be plain JSON: $.e is NaN; $.f[0] is Infinity; $.g is undefined; $.h is an instance of a class. '
       + 'Use finite numbers, strings, booleans, null, arrays (Array.from for typed arrays) and plain objects.');
 });
+
+test('an image id is exactly 64 lowercase hex digits: nothing before or after them', () => {
+  const hex = 'ab'.repeat(32);
+  assert.ok(isImageId(hex));
+  for (const bad of [`x${hex}`, `${hex}x`, `${hex}0`, hex.toUpperCase(), hex.slice(1), 42]) assert.equal(isImageId(bad), false, String(bad));
+  assert.throws(() => setFingerprint(new Uint8Array(32), [`${hex}0` as ImageId]),
+    { code: 'INVALID_ARGUMENT', message: 'an image id is not 64 lowercase hex digits. Pass ids made by Ledger.identify().' });
+  assert.throws(() => setFingerprint(new Uint8Array(31), [hex as ImageId]),
+    { code: 'INTERNAL', message: 'ledger key has 31 bytes, expected 32. This is a bug; please report it.' });
+});
+
+test('a dimension of exactly 2^32 − 1 passes the range check (and then fails the length check); 2^32 does not', () => {
+  const key = new Uint8Array(32);
+  const pixels = Uint8Array.of(1, 2, 3);
+  assert.throws(() => imageIdFromPixels(key, pixels, 0xffffffff, 1, 1),
+    { code: 'INVALID_INPUT_DATA', message: 'the pixel buffer length does not equal width × height × channels. Pass the decoded uint8 samples of exactly one image.' });
+  assert.throws(() => imageIdFromPixels(key, pixels, 1, 2 ** 32, 1),
+    { code: 'INVALID_INPUT_DATA', message: "image height must be a positive integer below 2^32. Pass the decoded image's height in pixels." });
+});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { cliInvocation } from '../../src/cli-invocation.js';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { addRoundingUp, budgetExhausted, maxOf } from '../../src/dp/ledger-budget.js';
+import { addRoundingUp, budgetExhausted, maxOf, releasesThatFit } from '../../src/dp/ledger-budget.js';
 import type { Delta, Epsilon, Rho } from '../../src/dp/types.js';
 
 /** Exact comparison of a double with the exact sum of two doubles, through BigInt fixed point (2^-1100 units). */
@@ -52,4 +52,22 @@ test('the suggested budget is the required ε rounded UP to three digits', () =>
   assert.equal(make(10.0000001), `${CLI} ledger budget --epsilon 10.1 --delta 0.00001 --ledger "/l.sqlite"`);
   assert.equal(make(123.4), `${CLI} ledger budget --epsilon 124 --delta 0.00001 --ledger "/l.sqlite"`);
   assert.equal(make(12.3), `${CLI} ledger budget --epsilon 12.3 --delta 0.00001 --ledger "/l.sqlite"`);
+  assert.equal(make(1234.5), `${CLI} ledger budget --epsilon 1240 --delta 0.00001 --ledger "/l.sqlite"`);
+  assert.equal(make(0.012345), `${CLI} ledger budget --epsilon 10 --delta 0.00001 --ledger "/l.sqlite"`, 'never below the current budget');
+  assert.equal(make(0), `${CLI} ledger budget --epsilon 10 --delta 0.00001 --ledger "/l.sqlite"`);
+});
+
+test('releasesThatFit counts the releases whose running ρ (rounded up) stays within the budget ε', () => {
+  const budget = { epsilon: 1 as Epsilon, delta: 1e-5 as Delta };
+  const asEpsilon = (r: Rho): number => r; // ε = ρ, so the count is easy to check by hand
+  assert.equal(releasesThatFit(0.25 as Rho, budget, asEpsilon), 4, 'ρ = 1.0 exactly still fits');
+  assert.equal(releasesThatFit(0.25 as Rho, budget, asEpsilon, 0.5), 2);
+  assert.equal(releasesThatFit(0.3 as Rho, budget, asEpsilon), 3);
+  assert.equal(releasesThatFit(2 as Rho, budget, asEpsilon), 0);
+  assert.equal(releasesThatFit(1e-6 as Rho, budget, asEpsilon, 0, 10), 10, 'stops at the cap');
+  for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => releasesThatFit(bad as Rho, budget, asEpsilon), {
+      code: 'INVALID_ARGUMENT', message: `rhoPerRelease must be a finite number > 0, got ${bad}; pass the release plan's rhoTotal.`,
+    });
+  }
 });

@@ -246,3 +246,40 @@ test('every image of a multi-image set is charged, whatever its position in the 
   assert.equal(control.charged, true);
   assert.equal(ledger.budget().mostSpentImage.spentRho, part);
 });
+
+test('the request checks each field: ρ = 0, mustFitRho below ρ or infinite, compute and params of the wrong kind', async (t) => {
+  const { ledger } = tempLedger(t);
+  const [a] = images(ledger, 1) as [ImageId];
+  const refused = (request: Record<string, unknown>, problem: string): Promise<void> => assert.rejects(
+    ledger.release({ imageIds: [a], params: PARAMS, releaseNumber: 1, rho: rho(0.5), compute: () => 1, ...request } as never),
+    (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message === `invalid release request: ${problem}.`,
+  );
+  await refused({ rho: 0 }, 'rho must be a finite number > 0, got 0');
+  await refused({ mustFitRho: 0.25 }, 'mustFitRho must be a finite number >= rho, got 0.25');
+  await refused({ mustFitRho: Number.POSITIVE_INFINITY }, 'mustFitRho must be a finite number >= rho, got Infinity');
+  await refused({ compute: 'run' }, 'compute must be a function that runs the DP release');
+  await refused({ params: [1, 2] }, 'params must be a plain object');
+  await refused({ params: null }, 'params must be a plain object');
+  await refused({ params: 'p' }, 'params must be a plain object');
+  // mustFitRho = ρ is allowed, and nothing was charged by the refusals above.
+  const ok = await ledger.release({ imageIds: [a], params: PARAMS, releaseNumber: 1, rho: rho(0.5), mustFitRho: rho(0.5), compute: () => 1 });
+  assert.equal(ok.charged, true);
+  assert.equal(ledger.budget().mostSpentImage.spentRho, 0.5);
+});
+
+test('the busy timeout must be an integer number of milliseconds ≥ 0', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dp-ledger-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const busyTimeoutMs of [-1, 1.5]) {
+    assert.throws(() => openLedger(join(dir, 'l.sqlite'), { busyTimeoutMs }),
+      { code: 'INVALID_ARGUMENT', message: `busyTimeoutMs must be an integer >= 0 (milliseconds), got ${busyTimeoutMs}.` });
+  }
+  openLedger(join(dir, 'l.sqlite'), { busyTimeoutMs: 0 }).close();
+});
+
+test('a zero budget ε is refused with what to pass instead, and the budget is unchanged', async (t) => {
+  const { ledger } = tempLedger(t);
+  await assert.rejects(ledger.setBudget({ epsilon: 0, delta: 1e-5 }), (e: unknown) => isDpError(e, 'INVALID_ARGUMENT')
+    && e.message === 'the budget epsilon must be > 0, got 0; pass the total privacy loss each image may take, such as 10.');
+  assert.deepEqual(ledger.budget().budget, DEFAULT_BUDGET);
+});

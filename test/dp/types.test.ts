@@ -39,3 +39,31 @@ test('relations: replace-one needs a declared integer n; sensitivities are deriv
   assert.equal(sumSensitivity(c, replaceOne(10)), 3);
   assert.equal(COUNT_SENSITIVITY, 1);
 });
+
+test('every constructor accepts its boundary values and refuses the first value past them', () => {
+  assert.equal(rho(0), 0);
+  assert.equal(rho(2.5), 2.5);
+  assert.throws(() => rho(Number.NaN), bad(/got NaN\.$/));
+  assert.throws(() => rho(Number.POSITIVE_INFINITY), bad(/got Infinity\.$/));
+  assert.equal(sigma(Number.MIN_VALUE), Number.MIN_VALUE);
+  assert.throws(() => sigma(-1), bad(/got -1\.$/));
+  assert.throws(() => sigma(Number.NaN), bad(/got NaN\.$/));
+  assert.throws(() => sigma(Number.POSITIVE_INFINITY), bad(/got Infinity\.$/));
+  assert.equal(l2Sensitivity(Number.MIN_VALUE), Number.MIN_VALUE);
+  assert.throws(() => l2Sensitivity(0), bad('sensitivity must be a finite number > 0, got 0; it is the largest L2 change one record can cause.'));
+  assert.throws(() => l2Sensitivity(Number.NEGATIVE_INFINITY), bad(/got -Infinity;/));
+  assert.equal(clipNorm(2 ** -500), 2 ** -500);
+  assert.equal(clipNorm(2 ** 500), 2 ** 500);
+  assert.throws(() => clipNorm(2 ** -501), bad(`clip norm C must be a finite number > 0 (between 2^-500 and 2^500), got ${2 ** -501}; use the pack's default C.`));
+  assert.throws(() => clipNorm(2 ** 501), bad(/got 6\.5\d+e\+150;/));
+  assert.throws(() => clipNorm(Number.NaN), bad(/got NaN;/));
+  assert.equal(epsilon(Number.MAX_VALUE), Number.MAX_VALUE);
+  assert.throws(() => epsilon(-Number.MIN_VALUE), bad(/got -5e-324;/));
+  assert.equal(delta(1 - 2 ** -53), 1 - 2 ** -53);
+  assert.equal(delta(Number.MIN_VALUE), Number.MIN_VALUE);
+  assert.deepEqual(replaceOne(1), { kind: 'replace-one', n: 1 });
+  assert.ok(Object.isFrozen(replaceOne(3)) && Object.isFrozen(ADD_REMOVE));
+  assert.deepEqual(ADD_REMOVE, { kind: 'add-remove' });
+  assert.throws(() => replaceOne(Number.NaN), bad(/got NaN\.$/));
+  assert.throws(() => replaceOne(2 ** 53), bad(/got 9007199254740992\.$/));
+});

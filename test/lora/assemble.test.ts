@@ -103,3 +103,24 @@ test('loraFromSafetensors: reads back what loraToSafetensors wrote (any dtype); 
     e.message.startsWith('the file is not a reference LoRA (6 problem(s)): missing lora_unet_a.lora_down.weight; missing lora_unet_a.lora_up.weight; ') &&
     e.message.endsWith('; the rank cannot be read from the first module\'s lora_down.weight'));
 });
+
+test('alpha must be a positive finite number, and a rank that disagrees with the metadata is refused', () => {
+  for (const alpha of [0, -1, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => assembleLora({ outputs: outputsFor(layout, 2), layout, rank: 2, alpha }),
+      (e: unknown) => isDpError(e, 'PACK_INVALID') && e.message === `LoRA alpha ${alpha} must be a positive number`);
+  }
+  assert.throws(() => loraToSafetensors({ outputs: outputsFor(layout, 3), layout, rank: 3, alpha: 1, metadata }),
+    (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message ===
+      'LoRA metadata (layout reference, rank 2, alpha 1) disagrees with the tensors (layout reference, rank 3, alpha 1)');
+});
+
+test('long problem lists are cut: five unexpected names, then ten problems, each with "and N more"', () => {
+  const extra: Record<string, NamedFloatTensor> = { ...outputsFor(layout, 2) };
+  for (let i = 0; i < 7; i++) extra[`x${i}`] = tensor([1], 0);
+  assert.throws(() => assembleLora({ outputs: extra, layout, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(1 problem(s)): unexpected output(s) x0, x1, x2, x3, x4 and 2 more.'));
+  const many = referenceLayout(Array.from({ length: 6 }, (_, i) => ({ key: `lora_unet_m${i}`, in: 2, out: 2 })));
+  assert.throws(() => assembleLora({ outputs: {}, layout: many, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(12 problem(s)): missing lora_unet_m0.lora_down.weight; ')
+    && e.message.includes('missing lora_unet_m4.lora_up.weight; and 2 more. The pack'));
+});
