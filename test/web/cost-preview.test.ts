@@ -31,6 +31,15 @@ interface Widget { name: string; value: unknown; callback?: (v: unknown) => void
 interface FakeNode { inputs: { name: string; from?: FakeNode }[]; widgets: Widget[]; getInputNode(slot: number): FakeNode | null; onNodeCreated?(): void }
 interface Extension { name: string; beforeRegisterNodeDef(t: { prototype: object }, d: { name: string }): void }
 
+/** Resolves once `check()` holds; polls every 20 ms, fails after `ms` (generous: a loaded machine only makes it slower). */
+async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 function node(inputs: FakeNode['inputs'], widgets: Record<string, unknown>, proto: object = {}): FakeNode {
   const n = Object.create(proto) as FakeNode;
   n.inputs = inputs;
@@ -77,20 +86,20 @@ test('Noisy Aggregate shows the cost from the upstream pack and its widgets, and
     const box = agg.widgets.find((w) => w.name === 'dp_cost');
     assert.ok(box);
     assert.equal(box.serialize, false);
-    await sleep(600);
+    await until('the first cost answer', () => box.value === 'costs ε = 1\nledger: /x');
     assert.deepEqual(bodies, [{ pack: 'my-style-pack', epsilon: 1, delta: 1e-5, relation: 'add-remove', n_public: 0 }]);
     assert.equal(box.value, 'costs ε = 1\nledger: /x');
 
     const eps = agg.widgets.find((w) => w.name === 'epsilon')!;
     eps.value = 4;
     eps.callback?.(4);
-    await sleep(600);
+    await until('the refreshed cost', () => box.value === 'costs ε = 4\nledger: /x');
     assert.equal(box.value, 'costs ε = 4\nledger: /x');
     assert.equal(bodies.length, 2); // `release` and `folder` are not sent: only public release parameters and the pack
 
     const lonely = node([{ name: 'embeddings' }], { epsilon: 1, delta: 1e-5, relation: 'add-remove', n_public: 0, release: 1 }, proto);
     lonely.onNodeCreated?.();
-    await sleep(600);
+    await until('the unconnected hint', () => /^Connect DP Embed/.test(String(lonely.widgets.find((w) => w.name === 'dp_cost')?.value)));
     assert.match(String(lonely.widgets.find((w) => w.name === 'dp_cost')?.value), /^Connect DP Embed/);
     assert.equal(bodies.length, 2);
   } finally {
