@@ -11,7 +11,6 @@ import { DpHyperLoraError } from '../errors.js';
 import { smallestNFor } from '../dp/mean-noise.js';
 import type { ReleasePlan } from '../dp/release.js';
 import type { Rho } from '../dp/types.js';
-import { aboutNoisyCount } from './noise-range.js';
 
 function show(x: number): string {
   return String(Number(x.toPrecision(3)));
@@ -48,7 +47,7 @@ export function stopAfterCount(o: {
     ? `Only the noisy count's share of this release was charged: ε = ${show(o.countEpsilon)} per image (not the full ε = ${show(o.plan.epsilon)}), and no LoRA was made.`
     : `Nothing more was charged now: release #${o.releaseNumber} already stopped here and paid only the noisy count's share (ε = ${show(o.countEpsilon)} per image); no LoRA was made.`;
   return new DpHyperLoraError('TOO_FEW_IMAGES',
-    `stopped after the noisy image count: it came out at ${aboutNoisyCount(o.noisyCount)}, and at ε = ${show(o.plan.epsilon)} that puts the noise on the mean embedding at `
+    `stopped after the noisy image count: it came out at about ${Math.round(o.noisyCount)}, and at ε = ${show(o.plan.epsilon)} that puts the noise on the mean embedding at `
     + `${show(noise)} C, above the most this pack is made for (max ${show(o.maxNoiseOverC)} C), so the LoRA or conditioning would be mostly noise. ${charged} `
     + `Use at least ${fewest} images at this ε, or a larger ε (with a new release number), ${OPT_IN}.`,
     { details: { noisyCount: o.noisyCount, noiseOverC: noise, trainedMax: o.maxNoiseOverC, fewestImages: fewest, countEpsilon: o.countEpsilon, chargedNow: o.chargedNow } });

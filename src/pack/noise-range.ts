@@ -19,13 +19,6 @@ export interface NoiseAssessment {
   readonly warning?: string;
 }
 
-/** "about N" for a noisy image count (public: it came out of the count mechanism). Below 1 — possible, the noise is
- * Gaussian — it says so, so that a negative number reads as the noise it is rather than as a bug. */
-export function aboutNoisyCount(noisyCount: number): string {
-  const rounded = Math.round(noisyCount);
-  return rounded >= 1 ? `about ${rounded}` : `about ${rounded} (below 1: at this ε the count's noise outweighs the set itself)`;
-}
-
 /** Assesses the noise of `plan` against `trainedNoise`, for the (public or DP) dataset size `n` when known. */
 export function noiseAssessment(plan: ReleasePlan, trainedNoise: { readonly min: number; readonly max: number }, n: number | undefined): NoiseAssessment {
   const smallestFittingN = smallestNFor(plan, trainedNoise.max);
@@ -33,7 +26,7 @@ export function noiseAssessment(plan: ReleasePlan, trainedNoise: { readonly min:
   if (n === undefined) return base;
   const meanNoiseStdOverC = meanNoise(plan, n);
   const inRange = meanNoiseStdOverC >= trainedNoise.min && meanNoiseStdOverC <= trainedNoise.max;
-  const what = plan.request.relation.kind === 'add-remove' ? `a noisy image count of ${aboutNoisyCount(n)}` : `the declared n = ${n}`;
+  const what = plan.request.relation.kind === 'add-remove' ? `a noisy image count of about ${Math.round(n)}` : `the declared n = ${n}`;
   let warning: string | undefined;
   if (meanNoiseStdOverC > trainedNoise.max) {
     warning = `at epsilon ${plan.request.epsilon} with ${what}, the noise on the mean embedding (${meanNoiseStdOverC.toPrecision(3)} C) exceeds the pack's trained range (max ${trainedNoise.max} C), so the LoRA will be mostly noise; ` +

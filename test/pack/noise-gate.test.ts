@@ -17,7 +17,6 @@ import { ADD_REMOVE, clipNorm, delta, epsilon, replaceOne, type NeighbouringRela
 import { epsilonFromRho } from '../../src/dp/zcdp.js';
 import { isDpError } from '../../src/errors.js';
 import { rhoAfterCount } from '../../src/pack/noise-gate.js';
-import { aboutNoisyCount } from '../../src/pack/noise-range.js';
 import type { PrivateEmbeddingSource } from '../../src/pack/private-source.js';
 import { releaseDatasetEmbedding } from '../../src/pack/release-embedding.js';
 
@@ -135,12 +134,4 @@ test('an add-remove release stored before releases were split is still recognise
   } finally {
     ledger.close();
   }
-});
-
-test('a noisy count below 1 reads as noise, not as a bug; otherwise "about N"', () => {
-  assert.equal(aboutNoisyCount(9.4), 'about 9');
-  assert.equal(aboutNoisyCount(0.6), 'about 1');
-  const negative = aboutNoisyCount(-110.6);
-  assert.ok(negative.startsWith('about -111 (below 1:'), negative);
-  assert.match(aboutNoisyCount(0.4), /^about 0 \(below 1: .*noise outweighs/);
 });
