@@ -23,7 +23,7 @@ const INPUTS = [
   { kind: 'SOCKET', name: 'dataset_embedding', type: 'DP_DATASET_EMBEDDING', tooltip: 'The protected summary of your images, from Noisy Aggregate.' },
   { kind: 'FLOAT', name: 'strength_model', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the image model: 1 = as made, 0 = off, in between = weaker. Free to change.' },
   { kind: 'FLOAT', name: 'strength_clip', default: 1, min: -10, max: 10, step: 0.01, tooltip: 'How strongly the LoRA changes the text encoder (only when the pack has text-encoder weights). Free to change.' },
-  { kind: 'SOCKET', name: 'model', type: 'MODEL', optional: true, tooltip: 'Optional base model to apply the LoRA to; it must be the kind the pack was made for (sd15 or sdxl packs; none exist yet).' },
+  { kind: 'SOCKET', name: 'model', type: 'MODEL', optional: true, tooltip: 'Optional base model to apply the LoRA to; it must be the kind the pack was made for (an sd15 pack for SD1.5: train one with Train SD Pack; sdxl packs cannot be trained yet).' },
   { kind: 'SOCKET', name: 'clip', type: 'CLIP', optional: true, tooltip: 'Optional CLIP to patch (only used when the pack has text-encoder LoRA keys).' },
 ] as const satisfies readonly InputSpec[];
 

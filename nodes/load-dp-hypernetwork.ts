@@ -18,7 +18,7 @@ export const loadDpHypernetwork: NodeDefinition = {
   category: NODE_CATEGORY,
   description:
     'Step 0: choose the model pack, the trained part that reads your images and writes the LoRA. A pack is made for one base model '
-    + '(today only the bundled reference pack exists, for the small demo model; Stable Diffusion packs do not exist yet). '
+    + '(the bundled reference pack is for the small demo model; no Stable Diffusion pack ships: train an SD1.5 pack for your checkpoint with Train SD Pack). '
     + 'Packs live in ComfyUI/models/dp_hyperlora/; every file is checked against its recorded SHA-256 before use. '
     + 'Connect it to DP Embed and Hypernetwork LoRA.',
   inputs: INPUTS,
