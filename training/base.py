@@ -2,8 +2,9 @@
 
 API:
 - ``BASE_CONFIG`` / ``SMOKE_BASE_CONFIG``: sizes and optimiser settings (see docs/training.md).
-- ``train_base(out_dir, cfg, seed) -> dict`` (writes base.pt = {'config', 'state_dict', 'stats'}; resumes from
-  base_ckpt.pt if present).
+- ``train_base(out_dir, cfg, seed, init=None) -> dict`` (writes base.pt = {'config', 'state_dict', 'stats'};
+  resumes from base_ckpt.pt if present, else starts from ``init``'s weights (a base.pt) when given; with
+  ``keep_every`` in the config it also keeps the EMA weights as base_step<N>.pt every N steps).
 - ``load_base(path) -> TinyUNet`` (eval mode, parameters frozen).
 - ``stage_base(ctx) -> dict``: the run_all stage (writes ctx.out / 'base.pt').
 """
@@ -72,8 +73,12 @@ def build_unet(cfg: dict) -> torch.nn.Module:
     return TinyUNet(tuple(cfg["ch"]), temb_dim=cfg["temb_dim"], heads=cfg["heads"])
 
 
-def train_base(out_dir: Path, cfg: dict, seed: int) -> dict:
-    """Train with Adam + EMA on the full train split; deterministic for a given seed and config."""
+def train_base(out_dir: Path, cfg: dict, seed: int, init: Path | None = None) -> dict:
+    """Train with Adam + EMA on the full train split; deterministic for a given seed, config and ``init``.
+
+    ``init``: a base.pt of the same architecture whose (EMA) weights start both the model and its EMA (a warm
+    start: fresh Adam state, this config's schedule from step 0). Ignored when base_ckpt.pt resumes the run.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = seed_all(seed)
     images, _ = load_fmnist("train")
@@ -90,6 +95,10 @@ def train_base(out_dir: Path, cfg: dict, seed: int) -> dict:
             opt.load_state_dict(state["opt"]); gen.set_state(state["gen"])
             start, losses = state["step"], state["losses"]
             log(f"base: resuming at step {start}")
+    if start == 0 and init is not None:
+        weights = torch.load(Path(init))["state_dict"]
+        model.load_state_dict(weights); ema.load_state_dict(weights)
+        log(f"base: warm start from {init}")
     steps = total_steps(cfg)
     perm, pos = rng.permutation(len(images)), 0
 
@@ -126,10 +135,15 @@ def train_base(out_dir: Path, cfg: dict, seed: int) -> dict:
                        ckpt)
             torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": {"step": step + 1}},
                        out_dir / "base_partial.pt")
+        if cfg.get("keep_every") and (step + 1) % cfg["keep_every"] == 0:
+            torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": {"step": step + 1}},
+                       out_dir / f"base_step{step + 1}.pt")
     bar.close()
     stats = {"steps": steps, "images_seen": steps * cfg["batch"],
              "final_train_loss_ema50": float(np.mean(losses[-50:])), "seconds_this_run": time.time() - t0,
              "params": sum(p.numel() for p in model.parameters())}
+    if init is not None:
+        stats["init"] = str(init)
     # Write then rename, so that a reader never sees a half-written base.pt.
     torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": stats}, out_dir / "base.pt.tmp")
     (out_dir / "base.pt.tmp").replace(out_dir / "base.pt")
