@@ -108,12 +108,14 @@ test('the page loads with our three extensions and no extension hook throws', { 
   assert.deepEqual(pageErrors, []);
 });
 
-test('the node library lists the DP HyperLoRA category with every node of the manifest', { skip }, async () => {
+test('the node library lists the DP HyperLoRA category with every node of the manifest, and the training folder', { skip }, async () => {
   const library = await probe(z.object({ folder: z.string(), nodes: z.array(z.string()) }), 'openNodeLibrary', CATEGORY);
   assert.ok(library.folder.startsWith(CATEGORY), library.folder);
   const ours = manifest.nodes.filter((n) => n.category === CATEGORY).map((n) => n.displayName);
   assert.equal(ours.length, manifest.nodes.length);
-  assert.deepEqual([...library.nodes].sort(), [...ours].sort());
+  // Train SD Pack is the one Python node (training/sdpack/comfy_node.py, category "DP HyperLoRA/training"): the
+  // library shows its sub-folder beside the worker nodes.
+  assert.deepEqual([...library.nodes].sort(), [...ours, 'training'].sort());
   await widenSidePanel(400);
   await screenshot('frontend-node-library.png');
   await probe(z.boolean(), 'closeSidePanel');
