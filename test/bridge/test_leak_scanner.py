@@ -53,7 +53,10 @@ def _leaves(value, path="$"):
 def _noisy_strings(noisy_count: float, sigma_sum: float, clip: float) -> set[str]:
     """How the summary and its warning may print the noisy count (a DP output) and σ_sum/(noisy n·C)."""
     n = max(1.0, noisy_count)
-    return {str(float(f"{noisy_count:.4g}")).removesuffix(".0"), str(round(noisy_count)), f"{sigma_sum / (n * clip):.3g}"}
+    ratio = sigma_sum / (n * clip)
+    # The worker prints the ratio with JavaScript's toPrecision(3), which keeps trailing zeros ("0.770"); Python's
+    # :.3g drops them ("0.77") and :#.3g keeps them: both, or a ratio ending in 0 escapes the mask (a flake).
+    return {str(float(f"{noisy_count:.4g}")).removesuffix(".0"), str(round(noisy_count)), f"{ratio:.3g}", f"{ratio:#.3g}".rstrip(".")}
 
 
 def _mask(path: str, value, noisy: set[str]):
