@@ -37,7 +37,7 @@ const SCOPES = {
   },
   'lora-format': {
     mutate: ['src/lora/{dtype,header-json,read-lora,safetensors-reader,safetensors-writer}.ts'],
-    tests: ['test/lora/{dtype,safetensors-reader,safetensors-writer,safetensors-fuzz,assemble}.test.ts'],
+    tests: ['test/lora/{dtype,safetensors-reader,safetensors-writer,safetensors-fuzz,assemble,read-lora}.test.ts'],
   },
   'lora-assemble': {
     mutate: ['src/lora/{assemble,detect-base,metadata}.ts', 'src/lora/layouts/*.ts'],
