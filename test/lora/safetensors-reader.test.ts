@@ -73,6 +73,7 @@ test('header text damage: UTF-8, start, syntax, trailing garbage', () => {
   rejects(craft(' {}'), 'malformed header: the header does not start with "{"');
   rejects(craft('{}x'), 'malformed header: unexpected data after the header\'s closing brace at character 2');
   rejects(craft('{} {}'), 'malformed header: unexpected data after the header\'s closing brace at character 3');
+  rejects(craft('{"a":{"dtype":"F32","shape":[12'), 'malformed header: tensor "a".shape: expected "," or "]" at character 31, found the end of the header');
   rejects(craft('{"a" 1}'), 'malformed header: expected ":" at character 5, found "1"');
   rejects(craft('{"a":{"dtype":"F32"'), 'malformed header: expected "," or "}" at character 19, found the end of the header');
   rejects(craft('{"a'), 'malformed header: unterminated string starting at character 1');
