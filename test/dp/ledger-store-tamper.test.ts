@@ -132,6 +132,28 @@ test('an SQLite database with tables but no application id is foreign, not empty
   again.close();
 });
 
+test('an SQLite database with another application id but no tables yet is foreign, not empty', (t) => {
+  const path = tempLedger(t);
+  const db = new Database(path);
+  db.pragma('application_id = 7');
+  db.close();
+  assert.throws(() => LedgerStore.open(path, OPTIONS), (e: unknown) => isDpError(e, 'LEDGER_FOREIGN') && e.message.includes('(application_id 7)'));
+  const again = new Database(path, { readonly: true });
+  assert.equal((again.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n, 0, 'nothing was created in it');
+  again.close();
+});
+
+test('a ledger that fails SQLite\'s quick_check (a negative ρ slipped past its CHECK) is refused as corrupt', (t) => {
+  const path = tempLedger(t);
+  LedgerStore.open(path, OPTIONS).close();
+  const db = new Database(path);
+  db.pragma('ignore_check_constraints = ON');
+  db.prepare('INSERT INTO images (image_id, rho_spent) VALUES (randomblob(32), -1)').run();
+  db.close();
+  assert.throws(() => LedgerStore.open(path, OPTIONS), (e: unknown) => isDpError(e, 'LEDGER_CORRUPT')
+    && e.message === `the ledger at ${path} failed SQLite's integrity check (CHECK constraint failed in images). Restore it from a backup; it is never reset automatically.`);
+});
+
 test('an empty DP_HYPERLORA_LEDGER counts as unset', () => {
   assert.equal(defaultLedgerPath({ DP_HYPERLORA_LEDGER: '', XDG_DATA_HOME: '/data/home' }), '/data/home/dp-hyperlora/ledger.sqlite');
   assert.equal(defaultLedgerPath({ DP_HYPERLORA_LEDGER: '' }), join(homedir(), '.local/share/dp-hyperlora/ledger.sqlite'));
