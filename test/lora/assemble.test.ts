@@ -143,3 +143,17 @@ test('metadata naming another layout than the tensors is refused', () => {
     (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message ===
       'LoRA metadata (layout sd15, rank 2, alpha 1) disagrees with the tensors (layout reference, rank 2, alpha 1)');
 });
+
+test('lists at the limit are not cut: exactly five unexpected names, exactly ten problems; a data length off its dims', () => {
+  const extra: Record<string, NamedFloatTensor> = { ...outputsFor(layout, 2) };
+  for (let i = 0; i < 5; i++) extra[`x${i}`] = tensor([1], 0);
+  assert.throws(() => assembleLora({ outputs: extra, layout, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(1 problem(s)): unexpected output(s) x0, x1, x2, x3, x4. The pack'));
+  const five = referenceLayout(Array.from({ length: 5 }, (_, i) => ({ key: `lora_unet_m${i}`, in: 2, out: 2 })));
+  assert.throws(() => assembleLora({ outputs: {}, layout: five, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(10 problem(s)): missing lora_unet_m0.lora_down.weight; ')
+    && e.message.includes('missing lora_unet_m4.lora_up.weight. The pack'));
+  const short = { ...outputsFor(layout, 2), 'lora_unet_a.lora_down.weight': { dims: [2, 3], data: new Float32Array(5) } };
+  assert.throws(() => assembleLora({ outputs: short, layout, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(1 problem(s)): lora_unet_a.lora_down.weight holds 5 values for shape [2, 3]. The pack'));
+});
