@@ -69,7 +69,7 @@ test('encodeFloats/decodeFloats: little-endian round trip per dtype', () => {
 });
 
 test('F16: every value at or beyond 2^16 is ±Inf, everything below 2^-25 is ±0', () => {
-  for (const v of [65536, 1e6, 3e38]) {
+  for (const v of [65536, 98304, 1e6, 3e38]) {
     assert.equal(float32ToF16Bits(v), 0x7c00, `${v}`);
     assert.equal(float32ToF16Bits(-v), 0xfc00, `${-v}`);
   }

@@ -65,6 +65,10 @@ test('an alpha must be a positive finite 0-dim scalar, and all modules must agre
     refused([...factors(2), bad], '(1 problem(s)): lora_unet_a.alpha must be a positive 0-dim scalar');
   }
   refused([...factors(2), alpha('lora_unet_a', 1), alpha('lora_unet_b', 2)], '(1 problem(s)): modules have different alphas (1, 2)');
+  const six = referenceLayout(['a', 'b', 'c', 'd', 'e', 'f'].map((k) => ({ key: `lora_unet_${k}`, in: 1, out: 1 })));
+  const tensors = six.modules.flatMap((m, i) => [t(`${m.key}.lora_down.weight`, [1, 1]), t(`${m.key}.lora_up.weight`, [1, 1]), alpha(m.key, i + 1)]);
+  assert.throws(() => loraFromSafetensors(parseSafetensors(serializeSafetensors(tensors)), six), (e: unknown) => isDpError(e, 'SAFETENSORS_INVALID')
+    && e.message === 'the file is not a reference LoRA (1 problem(s)): modules have different alphas (1, 2, 3, 4)');
 });
 
 test('tensors outside the layout are named, five at most', () => {

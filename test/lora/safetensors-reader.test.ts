@@ -187,7 +187,10 @@ test('header errors keep their cause: the UTF-8 decoder\'s, the parser\'s, and J
   assert.ok(causeOf(craft('{"\xff"}').map((b) => (b === 0xc3 ? 0xff : b))) instanceof TypeError);
   const syntax = causeOf(craft('{"a\\x":1}'));
   assert.ok(syntax instanceof Error && syntax.message === 'invalid escape in the string starting at character 1' && syntax.cause instanceof SyntaxError);
-  assert.equal(causeOf(craft(`{${T('a', 'F17', '[1]', 0, 4)}}`, 4)), undefined, 'a table problem has no cause');
+  assert.throws(() => parseSafetensors(craft(`{${T('a', 'F17', '[1]', 0, 4)}}`, 4)), (e: unknown) => e instanceof Error && !Object.hasOwn(e, 'cause'),
+    'a table problem has no cause');
+  // A byte-order mark is not whitespace: the header must start with "{".
+  rejects(craft('\uFEFF{}'), 'malformed header: the header does not start with "{"');
   // Escaped and plain names decode to the same string.
   const escaped = parseSafetensors(craft(`{"\\u0061b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4));
   assert.equal(escaped.tensors[0]?.name, 'ab');
