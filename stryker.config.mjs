@@ -33,11 +33,11 @@ const SCOPES = {
   },
   'dp-ledger': {
     mutate: ['src/dp/{identity,ledger,ledger-budget,ledger-store}.ts'],
-    tests: ['test/dp/{identity,ledger,ledger-budget,ledger-store}.test.ts'],
+    tests: ['test/dp/{identity,ledger,ledger-budget,ledger-store,ledger-store-tamper}.test.ts'],
   },
   'lora-format': {
     mutate: ['src/lora/{dtype,header-json,read-lora,safetensors-reader,safetensors-writer}.ts'],
-    tests: ['test/lora/{dtype,safetensors-reader,safetensors-writer,safetensors-fuzz,assemble}.test.ts'],
+    tests: ['test/lora/{dtype,safetensors-reader,safetensors-writer,safetensors-fuzz,assemble,read-lora}.test.ts'],
   },
   'lora-assemble': {
     mutate: ['src/lora/{assemble,detect-base,metadata}.ts', 'src/lora/layouts/*.ts'],

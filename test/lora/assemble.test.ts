@@ -124,3 +124,36 @@ test('long problem lists are cut: five unexpected names, then ten problems, each
     && e.message.includes('(12 problem(s)): missing lora_unet_m0.lora_down.weight; ')
     && e.message.includes('missing lora_unet_m4.lora_up.weight; and 2 more. The pack'));
 });
+
+test('a factor whose dims drop an axis, whose values are not float32, or that is non-finite at index 0 is refused', () => {
+  const outputs: Record<string, NamedFloatTensor> = outputsFor(layout, 2);
+  // Six values fit [2, 3], but dims [2] (one axis dropped) is not that shape.
+  outputs['lora_unet_a.lora_down.weight'] = { dims: [2], data: new Float32Array(6) };
+  // A runtime caller (a pack reader) could hand over float64 values; they are refused, not silently narrowed.
+  outputs['lora_unet_a.lora_up.weight'] = { dims: [2, 2], data: new Float64Array(4) as unknown as Float32Array };
+  outputs['lora_unet_b.lora_down.weight'] = { dims: [2, 2], data: Float32Array.of(-Infinity, 0, 0, 0) };
+  assert.throws(() => assembleLora({ outputs, layout, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID') && e.message ===
+    'the hypernetwork\'s outputs do not form a valid reference LoRA of rank 2 (3 problem(s)): ' +
+    'lora_unet_a.lora_down.weight has shape [2], expected [2, 3]; lora_unet_a.lora_up.weight is not float32; ' +
+    'lora_unet_b.lora_down.weight has a non-finite value at index 0. The pack is damaged or was exported for another layout.');
+});
+
+test('metadata naming another layout than the tensors is refused', () => {
+  assert.throws(() => loraToSafetensors({ outputs: outputsFor(layout, 2), layout, rank: 2, alpha: 1, metadata: { ...metadata, layout: 'sd15' } }),
+    (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message ===
+      'LoRA metadata (layout sd15, rank 2, alpha 1) disagrees with the tensors (layout reference, rank 2, alpha 1)');
+});
+
+test('lists at the limit are not cut: exactly five unexpected names, exactly ten problems; a data length off its dims', () => {
+  const extra: Record<string, NamedFloatTensor> = { ...outputsFor(layout, 2) };
+  for (let i = 0; i < 5; i++) extra[`x${i}`] = tensor([1], 0);
+  assert.throws(() => assembleLora({ outputs: extra, layout, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(1 problem(s)): unexpected output(s) x0, x1, x2, x3, x4. The pack'));
+  const five = referenceLayout(Array.from({ length: 5 }, (_, i) => ({ key: `lora_unet_m${i}`, in: 2, out: 2 })));
+  assert.throws(() => assembleLora({ outputs: {}, layout: five, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(10 problem(s)): missing lora_unet_m0.lora_down.weight; ')
+    && e.message.includes('missing lora_unet_m4.lora_up.weight. The pack'));
+  const short = { ...outputsFor(layout, 2), 'lora_unet_a.lora_down.weight': { dims: [2, 3], data: new Float32Array(5) } };
+  assert.throws(() => assembleLora({ outputs: short, layout, rank: 2, alpha: 1 }), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message.includes('(1 problem(s)): lora_unet_a.lora_down.weight holds 5 values for shape [2, 3]. The pack'));
+});

@@ -53,3 +53,29 @@ test('partial, extended and unrelated key sets are unknown', () => {
   });
   assert.equal(detectBaseModel([]).base, 'unknown');
 });
+
+test('the right number of projections under other names is unknown; one wrong output width too', () => {
+  const sd15 = fixture('sd15');
+  const renamed = sd15.keys.map((k) => (k === 'diffusion_model.output_blocks.11.1.transformer_blocks.0.attn2.to_v.weight'
+    ? 'diffusion_model.input_blocks.1.1.transformer_blocks.1.attn1.to_q.weight' : k));
+  assert.deepEqual(detectBaseModel(renamed), {
+    base: 'unknown', reason: 'the model has 128 attention projections, matching neither sd15 (128) nor sdxl (560) exactly',
+  });
+  const shapes = shapesOf(sd15);
+  const key = 'diffusion_model.input_blocks.1.1.transformer_blocks.0.attn1.to_q.weight';
+  shapes.set(key, [640, 320]);
+  assert.deepEqual(detectBaseModel(sd15.keys, shapes), {
+    base: 'unknown', reason: 'the key names match sd15 but input_blocks.1.1.transformer_blocks.0.attn1.to_q.weight is [640, 320], not [320, 320]',
+  });
+});
+
+test('the projection pattern: a key may start with transformer_blocks, block numbers may have two digits, nothing may follow .weight', () => {
+  const one = { base: 'unknown', reason: 'the model has 1 attention projections, matching neither sd15 (128) nor sdxl (560) exactly' };
+  const none = { base: 'unknown', reason: 'the model has no transformer attention projections (not an SD-family UNet)' };
+  assert.deepEqual(detectBaseModel(['transformer_blocks.0.attn1.to_q.weight']), one);
+  assert.deepEqual(detectBaseModel(['diffusion_model.middle_block.1.transformer_blocks.10.attn2.to_out.0.weight']), one);
+  assert.deepEqual(detectBaseModel(['diffusion_model.middle_block.1.transformer_blocks.0.attn1.to_q.weight.bak']), none);
+  assert.deepEqual(detectBaseModel(['diffusion_model.middle_block.1.xtransformer_blocks.0.attn1.to_q.weight']), none);
+  assert.deepEqual(detectBaseModel(['diffusion_model.middle_block.1.transformer_blocks.x.attn1.to_q.weight']), none);
+  assert.deepEqual(detectBaseModel(['diffusion_model.middle_block.1.transformer_blocks.0.attn3.to_q.weight']), none);
+});

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   bf16BitsToFloat32, decodeFloats, encodeFloats, f16BitsToFloat32, float32ToBf16Bits, float32ToF16Bits,
 } from '../../src/lora/dtype.js';
+import { isDpError } from '../../src/errors.js';
 
 // Reference bit patterns from IEEE 754 binary16 (checked against numpy.float16(x).view(np.uint16)).
 const F16_CASES: Array<[number, number]> = [
@@ -65,4 +66,28 @@ test('encodeFloats/decodeFloats: little-endian round trip per dtype', () => {
   for (const dtype of ['F32', 'F16', 'BF16'] as const) {
     assert.deepEqual([...decodeFloats(encodeFloats(values, dtype), dtype)], [1, -2, 0.5, 0]);
   }
+});
+
+test('F16: every value at or beyond 2^16 is ±Inf, everything below 2^-25 is ±0', () => {
+  for (const v of [65536, 98304, 1e6, 3e38]) {
+    assert.equal(float32ToF16Bits(v), 0x7c00, `${v}`);
+    assert.equal(float32ToF16Bits(-v), 0xfc00, `${-v}`);
+  }
+  for (const v of [2 ** -26, 1e-10, 1e-30, 1e-45]) {
+    assert.equal(float32ToF16Bits(v), 0x0000, `${v}`);
+    assert.equal(float32ToF16Bits(-v), 0x8000, `${-v}`);
+  }
+});
+
+test('BF16: a NaN whose payload would carry into the sign on rounding stays NaN', () => {
+  const nan = new Float32Array(new Uint32Array([0x7fffffff]).buffer)[0]!;
+  const bits = float32ToBf16Bits(nan);
+  assert.ok(Number.isNaN(bf16BitsToFloat32(bits)), `0x${bits.toString(16)} is not a NaN`);
+});
+
+test('decodeFloats refuses a byte count that is not a whole number of elements', () => {
+  assert.throws(() => decodeFloats(new Uint8Array(3), 'F16'), (e: unknown) => isDpError(e, 'INTERNAL')
+    && e.message === 'decodeFloats: 3 bytes is not a whole number of F16');
+  assert.throws(() => decodeFloats(new Uint8Array(6), 'F32'), (e: unknown) => isDpError(e, 'INTERNAL')
+    && e.message === 'decodeFloats: 6 bytes is not a whole number of F32');
 });

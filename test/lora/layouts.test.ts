@@ -108,3 +108,23 @@ test('resolveLayout: sd15/sdxl manifests must equal the table exactly', () => {
       'unexpected lora_unet_extra. Use a pack exported for this base model.',
   );
 });
+
+test('reference layout: an empty module list is refused', () => {
+  assert.throws(() => referenceLayout([]), (e: unknown) => isDpError(e, 'PACK_INVALID')
+    && e.message === 'the pack\'s LoRA module list is invalid: lora.modules is empty. Re-export the pack.');
+});
+
+test('resolveLayout: a wrong output width, a repeated key, and the cut after eight problems', () => {
+  const wrongOut = SD15_LAYOUT.modules.map((m, i) => (i === 0 ? { ...m, out: 321 } : m));
+  assert.throws(() => resolveLayout({ layout: 'sd15', modules: wrongOut }), (e: unknown) => isDpError(e, 'PACK_INCOMPATIBLE')
+    && e.message.includes(': lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q is [out 321, in 320], expected [out 320, in 320]. Use'));
+  const repeated = [...SD15_LAYOUT.modules, SD15_LAYOUT.modules[5]!];
+  assert.throws(() => resolveLayout({ layout: 'sd15', modules: repeated }), (e: unknown) => isDpError(e, 'PACK_INCOMPATIBLE') && e.message ===
+    'the pack declares lora.layout "sd15" but its 129 modules do not match the 128-module sd15 table: a key appears more than once. Use a pack exported for this base model.');
+  const prefix = 'the pack declares lora.layout "sd15" but its ';
+  const missing = (k: number): string[] => SD15_LAYOUT.modules.slice(0, k).map((m) => `missing ${m.key}`);
+  assert.throws(() => resolveLayout({ layout: 'sd15', modules: SD15_LAYOUT.modules.slice(8) }), (e: unknown) => isDpError(e, 'PACK_INCOMPATIBLE')
+    && e.message === `${prefix}120 modules do not match the 128-module sd15 table: ${missing(8).join('; ')}. Use a pack exported for this base model.`);
+  assert.throws(() => resolveLayout({ layout: 'sd15', modules: SD15_LAYOUT.modules.slice(11) }), (e: unknown) => isDpError(e, 'PACK_INCOMPATIBLE')
+    && e.message === `${prefix}117 modules do not match the 128-module sd15 table: ${missing(8).join('; ')}; and 3 more. Use a pack exported for this base model.`);
+});

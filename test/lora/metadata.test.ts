@@ -85,3 +85,11 @@ test('the count treatment must match the relation; sigmaCount only with a noisy 
     (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') &&
       e.message === 'LoRA metadata is invalid: epsilon: Too small: expected number to be >0; delta: Too big: expected number to be <1');
 });
+
+test('a blank numeric field is refused as not a number, never read as 0', () => {
+  for (const field of ['epsilon', 'releaseNumber']) {
+    assert.throws(() => metadataFromHeader({ ...metadataToHeader(addRemove), [`dp_hyperlora.${field}`]: ' ' }),
+      (e: unknown) => isDpError(e, 'SAFETENSORS_INVALID')
+        && e.message === `the file's dp-hyperlora metadata is invalid: ${field}: Invalid input: expected number, received string`);
+  }
+});

@@ -73,6 +73,7 @@ test('header text damage: UTF-8, start, syntax, trailing garbage', () => {
   rejects(craft(' {}'), 'malformed header: the header does not start with "{"');
   rejects(craft('{}x'), 'malformed header: unexpected data after the header\'s closing brace at character 2');
   rejects(craft('{} {}'), 'malformed header: unexpected data after the header\'s closing brace at character 3');
+  rejects(craft('{"a":{"dtype":"F32","shape":[12'), 'malformed header: tensor "a".shape: expected "," or "]" at character 31, found the end of the header');
   rejects(craft('{"a" 1}'), 'malformed header: expected ":" at character 5, found "1"');
   rejects(craft('{"a":{"dtype":"F32"'), 'malformed header: expected "," or "}" at character 19, found the end of the header');
   rejects(craft('{"a'), 'malformed header: unterminated string starting at character 1');
@@ -146,4 +147,64 @@ test('limits are inclusive where they should be; a gap at the start and more tha
   const ten = names.slice(0, 10);
   rejects(craft(`{${ten.map((n, i) => T(n, 'F17', '[1]', 4 * i, 4 * i + 4)).join(',')}}`, 40),
     `10 problem(s) in the tensor table: ${listed.slice(0, 10).join('; ')}`);
+});
+
+test('header edge cases: every duplicate field, a missing dtype, CR whitespace, exponents, the 2^53 boundary, long numbers cut', () => {
+  const a = (fields: string): Uint8Array => craft(`{"a":{${fields}}}`, 4);
+  rejects(a('"dtype":"F32","shape":[],"shape":[],"data_offsets":[0,4]'), 'malformed header: tensor "a" has a duplicate field "shape"');
+  rejects(a('"dtype":"F32","shape":[],"data_offsets":[0,4],"data_offsets":[0,4]'), 'malformed header: tensor "a" has a duplicate field "data_offsets"');
+  rejects(a('"shape":[],"data_offsets":[0,4]'), 'malformed header: tensor "a" lacks dtype');
+  rejects(a('"dtype":"F32","shape":[1 1],"data_offsets":[0,4]'), 'malformed header: tensor "a".shape: expected "," or "]" at character 31, found "1"');
+  rejects(a('"dtype":"F32","shape":[],"data_offsets":[0,4}'), 'malformed header: tensor "a".data_offsets: expected "," or "]" at character 50, found "}"');
+  rejects(a('"dtype":"F32","shape":[1e0],"data_offsets":[0,4]'), 'malformed header: tensor "a".shape must hold non-negative integers (at character 29, found "1")');
+  rejects(a('"dtype":"F32","shape":[1E0],"data_offsets":[0,4]'), 'malformed header: tensor "a".shape must hold non-negative integers (at character 29, found "1")');
+  rejects(craft('{"a" 1}'), 'malformed header: expected ":" at character 5, found "1"');
+  rejects(craft('{1:2}'), 'malformed header: an object key must be a string (at character 1, found "1")');
+  const file = parseSafetensors(craft(`{\r\n"a"\r:\r{"dtype":"F32","shape":[1],"data_offsets":[0,4]}\r}\r`, 4));
+  assert.deepEqual(file.tensors.map((t) => [t.name, t.shape]), [['a', [1]]]);
+  const reordered = parseSafetensors(craft('{"a":{"shape":[1],"data_offsets":[0,2],"dtype":"F16"},"b":{"data_offsets":[2,4],"dtype":"F16","shape":[]}}', 4));
+  assert.deepEqual(reordered.tensors.map((t) => [t.name, t.dtype, t.shape]), [['a', 'F16', [1]], ['b', 'F16', []]]);
+  // 2^53 - 1 is the largest count or offset accepted; 16 digits at or below it pass, 17 digits never do.
+  const big = (shape: string): string => `{"a":{"dtype":"F32","shape":${shape},"data_offsets":[0,4]}}`;
+  const past = '1 problem(s) in the tensor table: tensor "a" has shape';
+  for (const n of ['9007199254740991', '1000000000000000']) {
+    assert.throws(() => parseSafetensors(craft(big(`[${n}]`), 4)), (e: unknown) => isDpError(e, 'SAFETENSORS_INVALID') && e.message.startsWith(`safetensors: ${past} [${n}]`));
+  }
+  rejects(craft(big('[10000000000000000]'), 4), 'malformed header: tensor "a".shape: the number 10000000000000000 is too large');
+  rejects(craft(big(`[${'9'.repeat(24)}]`), 4), `malformed header: tensor "a".shape: the number ${'9'.repeat(24)} is too large`);
+  rejects(craft(big(`[${'9'.repeat(25)}]`), 4), `malformed header: tensor "a".shape: the number ${'9'.repeat(24)}… is too large`);
+});
+
+test('header errors keep their cause: the UTF-8 decoder\'s, the parser\'s, and JSON.parse\'s for a bad escape', () => {
+  const causeOf = (bytes: Uint8Array): unknown => {
+    try {
+      parseSafetensors(bytes);
+    } catch (e) {
+      return e instanceof Error ? e.cause : undefined;
+    }
+    return undefined;
+  };
+  assert.ok(causeOf(craft('{"\xff"}').map((b) => (b === 0xc3 ? 0xff : b))) instanceof TypeError);
+  const syntax = causeOf(craft('{"a\\x":1}'));
+  assert.ok(syntax instanceof Error && syntax.message === 'invalid escape in the string starting at character 1' && syntax.cause instanceof SyntaxError);
+  assert.throws(() => parseSafetensors(craft(`{${T('a', 'F17', '[1]', 0, 4)}}`, 4)), (e: unknown) => e instanceof Error && !Object.hasOwn(e, 'cause'),
+    'a table problem has no cause');
+  // A byte-order mark is not whitespace: the header must start with "{".
+  rejects(craft('\uFEFF{}'), 'malformed header: the header does not start with "{"');
+  // Escaped and plain names decode to the same string.
+  const escaped = parseSafetensors(craft(`{"\\u0061b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4));
+  assert.equal(escaped.tensors[0]?.name, 'ab');
+});
+
+test('every non-float dtype of the format is known (refused as unsupported, not as unknown)', () => {
+  for (const [dtype, size] of [['BOOL', 1], ['U8', 1], ['I8', 1], ['F8_E5M2', 1], ['F8_E4M3', 1], ['I16', 2], ['U16', 2], ['I32', 4], ['U32', 4], ['F64', 8], ['I64', 8], ['U64', 8]] as const) {
+    rejects(craft(`{${T('a', dtype, '[1]', 0, size)}}`, size),
+      `1 problem(s) in the tensor table: tensor "a" has dtype ${dtype}; only F32, F16 and BF16 are supported for LoRA tensors`);
+  }
+});
+
+test('two tensors beginning at the same offset: the shorter is taken first, whatever the header order', () => {
+  for (const json of [`{${T('b', 'F32', '[2]', 0, 8)},${T('a', 'F32', '[1]', 0, 4)}}`, `{${T('a', 'F32', '[1]', 0, 4)},${T('b', 'F32', '[2]', 0, 8)}}`]) {
+    rejects(craft(json, 8), '1 problem(s) in the tensor table: tensor "b" begins at 0, overlapping tensor "a" (which ends at 4)');
+  }
 });

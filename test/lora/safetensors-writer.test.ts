@@ -109,3 +109,26 @@ test('writer refuses bad input with INVALID_ARGUMENT, listing every problem', ()
         'the tensor name "__metadata__" is reserved or empty; tensor "__metadata__" has shape [-1]; dimensions must be non-negative integers',
   );
 });
+
+test('writer refuses an empty name, a non-float dtype, multi-axis bad shapes and non-string metadata, each named', () => {
+  assert.throws(
+    () => serializeSafetensors([
+      { name: '', dtype: 'F32', shape: [1], values: Float32Array.of(1) },
+      { name: 'd', dtype: 'F64' as 'F32', shape: [1], values: Float32Array.of(1) },
+      { name: 's', dtype: 'F32', shape: [2, 3], values: Float32Array.of(1) },
+      { name: 'n', dtype: 'F32', shape: [2, -3], values: Float32Array.of(1) },
+    ], { ok: 'yes', bad: 7 as unknown as string }),
+    (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') &&
+      e.message === 'safetensors writer: the tensor name "" is reserved or empty; tensor "d" has dtype F64; use F32, F16 or BF16; ' +
+        'tensor "s" has shape [2, 3] (6 values) but 1 values; tensor "n" has shape [2, -3]; dimensions must be non-negative integers; ' +
+        'metadata "bad" must be a string',
+  );
+});
+
+test('names are ordered by their UTF-8 bytes: a prefix first, later bytes decide, astral after private-use', () => {
+  const t = (name: string) => ({ name, dtype: 'F32' as const, shape: [1], values: Float32Array.of(1) });
+  const names = ['m.b', 'm', 'm.a', '\u{10000}', '\uE000', 'ab', 'a'];
+  const file = parseSafetensors(serializeSafetensors(names.map(t)));
+  // Offsets follow the writer's order, so sorting by offset shows it.
+  assert.deepEqual(file.tensors.map((x) => x.name), ['a', 'ab', 'm', 'm.a', 'm.b', '\uE000', '\u{10000}']);
+});
