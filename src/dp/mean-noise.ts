@@ -28,7 +28,11 @@ export function smallestNFor(plan: ReleasePlan, maxNoise: number): number {
   if (!(maxNoise > 0) || !Number.isFinite(maxNoise)) {
     throw new DpHyperLoraError('INVALID_ARGUMENT', `maxNoise must be a finite number > 0, got ${maxNoise}; use the pack's dp.trainedNoise.max.`);
   }
-  const n = Math.max(1, Math.ceil(plan.sigmaSum / (plan.request.clipNorm * maxNoise)));
-  // Guard the float division: step up until the inequality holds as the formula computes it.
-  return meanNoiseStdOverC(plan, n) <= maxNoise ? n : n + 1;
+  let n = Math.max(1, Math.ceil(plan.sigmaSum / (plan.request.clipNorm * maxNoise)));
+  // Guard the float rounding of that division both ways (the ceiling can land one above or below the least n, e.g.
+  // 4001 where 4000 already meets the bound): settle on the least n for which the formula itself holds.
+  if (!Number.isSafeInteger(n)) return n; // an absurdly small bound: no set is that large, and n ± 1 would not move
+  while (n > 1 && meanNoiseStdOverC(plan, n - 1) <= maxNoise) n -= 1;
+  while (meanNoiseStdOverC(plan, n) > maxNoise) n += 1;
+  return n;
 }
