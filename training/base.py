@@ -155,9 +155,7 @@ def load_base(path: Path) -> TinyUNet:
     state = torch.load(Path(path))
     model = build_unet(state["config"])
     model.load_state_dict(state["state_dict"])
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
+    model.eval().requires_grad_(False)
     return model
 
 

@@ -106,9 +106,7 @@ def load_features(path: Path) -> FeatureNet:
     blob = torch.load(path, map_location="cpu")
     net = FeatureNet(width=blob["width"], feature_dim=blob["feature_dim"])
     net.load_state_dict(blob["state"])
-    net.eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
+    net.eval().requires_grad_(False)
     return net
 
 

@@ -156,7 +156,5 @@ def load_pack_modules(run_dir: Path) -> dict:
     hyper = HyperNet(hc.pop("lora_modules"), **hc)
     hyper.load_state_dict(state["hyper"])
     for m in (enc, hyper):
-        m.eval()
-        for p in m.parameters():
-            p.requires_grad_(False)
+        m.eval().requires_grad_(False)
     return {"encoder": enc, "hyper": hyper, "unet": unet, "config": state["config"]}

@@ -128,7 +128,5 @@ def load_sdmini(path: Path) -> SDMiniUNet:
     state = torch.load(Path(path))
     model = build_sdmini(state["config"])
     model.load_state_dict(state["state_dict"])
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
+    model.eval().requires_grad_(False)
     return model

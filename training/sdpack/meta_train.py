@@ -281,8 +281,6 @@ def load_trained(path: Path) -> dict:
     hyper = HyperNet(hc.pop("lora_modules"), **hc)
     hyper.load_state_dict(s["hyper"])
     for m in (head, hyper):
-        m.eval()
-        for p in m.parameters():
-            p.requires_grad_(False)
+        m.eval().requires_grad_(False)
     return {"head": head, "hyper": hyper, "layout_keys": s["layout_keys"], "config": s["config"],
             "stats": s.get("stats", {}), "data": s.get("data", {})}
