@@ -110,6 +110,9 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--ddim", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--sample-scales", default="1",
+                    help="comma-separated LoRA strengths to sample each fitted LoRA at (a user's LoRA strength "
+                         "slider; 1 = as fitted); one result line per strength")
     a = ap.parse_args(argv)
     a.alpha = float(a.rank if a.alpha is None else a.alpha)
     setup_torch(a.threads)
@@ -123,7 +126,10 @@ def main(argv: List[str] | None = None) -> int:
     t_all = time.time()
     base_imgs = ddim_sample(model, a.samples, a.ddim, generator=torch.Generator().manual_seed(4242))
     base_hist = class_histogram(embed(fnet, base_imgs)[1])
-    rows: List[Dict[str, Any]] = []
+    scales = [float(v) for v in a.sample_scales.split(",")]
+    rows: Dict[float, List[Dict[str, Any]]] = {sc: [] for sc in scales}
+    out_dir = a.run / "probe"
+    out_dir.mkdir(parents=True, exist_ok=True)
     chosen = [int(s) for s in a.seeds.split(",")] if a.seeds else None
     for st in [s for s in ev["sets"] if s["seed"] in chosen] if chosen else ev["sets"][:a.sets]:
         x = to_tensor(test_images[st["private"]])
@@ -131,32 +137,40 @@ def main(argv: List[str] | None = None) -> int:
         gen = torch.Generator().manual_seed(st["seed"] * 7919 + 10)
         lora, loss, saved = fit(model, x, a, gen)
         fit_s = time.time() - t0
-        imgs = ddim_sample(model, a.samples, a.ddim, lora=lora, lora_scale=a.alpha / a.rank,
-                           generator=torch.Generator().manual_seed(st["seed"]))
+        for sc in scales:
+            # Common random numbers: the same generator seed for every strength of one set.
+            imgs = ddim_sample(model, a.samples, a.ddim, lora=lora, lora_scale=sc * a.alpha / a.rank,
+                               generator=torch.Generator().manual_seed(st["seed"]))
+            hist = class_histogram(embed(fnet, imgs)[1])
+            row = {"seed": st["seed"], "sample_scale": sc, "kl": kl_divergence(hist, st["pi"]),
+                   "histogram": hist.round(4).tolist(), "pi": np.round(st["pi"], 4).tolist(),
+                   "base_histogram": base_hist.round(4).tolist(), "kl_base": kl_divergence(base_hist, st["pi"]),
+                   "fit_seconds": fit_s, "final_loss": loss}
+            rows[sc].append(row)
+            # One line per finished set and strength, so a run killed part-way keeps what it measured.
+            with (out_dir / "per_set.jsonl").open("a") as f:
+                f.write(json.dumps(dict(row, tag=a.tag, base=str(base_path))) + "\n")
+            log(f"probe set {st['seed']} strength {sc:g}: KL {row['kl']:.3f} (base {row['kl_base']:.3f}), "
+                f"fit {fit_s:.0f}s")
         if saved is not None:
             with torch.no_grad():
                 for p, s in zip(base.parameters(), saved):
                     p.copy_(s)
-        hist = class_histogram(embed(fnet, imgs)[1])
-        rows.append({"seed": st["seed"], "kl": kl_divergence(hist, st["pi"]), "histogram": hist.round(4).tolist(),
-                     "pi": np.round(st["pi"], 4).tolist(), "base_histogram": base_hist.round(4).tolist(),
-                     "kl_base": kl_divergence(base_hist, st["pi"]), "fit_seconds": fit_s, "final_loss": loss})
-        log(f"probe set {st['seed']}: KL {rows[-1]['kl']:.3f} (base {rows[-1]['kl_base']:.3f}), fit {fit_s:.0f}s")
-    result = {"tag": a.tag, "base": str(base_path), "targets": a.targets, "n_targets": len(layout),
-              "rank": a.rank, "alpha": a.alpha, "steps": a.steps, "lr": a.lr, "batch": a.batch, "gamma": a.gamma,
-              "full": a.full,
-              "lora_params": None if a.full else lora_param_count(make_delta_lora(layout, a.rank)),
-              "samples": a.samples, "ddim": a.ddim, "sets": len(rows),
-              "kl_mean": float(np.mean([r["kl"] for r in rows])),
-              "kl_base_mean": float(np.mean([r["kl_base"] for r in rows])),
-              "seconds": time.time() - t_all, "per_set": rows}
-    out = a.run / "probe" / "results.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a") as f:
-        f.write(json.dumps(result) + "\n")
-    what = "full fine-tune" if a.full else f"{a.targets} r{a.rank}"
-    log(f"probe {what} {a.steps} steps lr {a.lr}: mean KL {result['kl_mean']:.3f} "
-        f"(base {result['kl_base_mean']:.3f}) over {len(rows)} sets in {result['seconds']:.0f}s")
+    for sc in scales:
+        done = rows[sc]
+        result = {"tag": a.tag, "base": str(base_path), "targets": a.targets, "n_targets": len(layout),
+                  "rank": a.rank, "alpha": a.alpha, "steps": a.steps, "lr": a.lr, "batch": a.batch,
+                  "gamma": a.gamma, "full": a.full, "sample_scale": sc,
+                  "lora_params": None if a.full else lora_param_count(make_delta_lora(layout, a.rank)),
+                  "samples": a.samples, "ddim": a.ddim, "sets": len(done),
+                  "kl_mean": float(np.mean([r["kl"] for r in done])),
+                  "kl_base_mean": float(np.mean([r["kl_base"] for r in done])),
+                  "seconds": time.time() - t_all, "per_set": done}
+        with (out_dir / "results.jsonl").open("a") as f:
+            f.write(json.dumps(result) + "\n")
+        what = "full fine-tune" if a.full else f"{a.targets} r{a.rank}"
+        log(f"probe {what} {a.steps} steps lr {a.lr} strength {sc:g}: mean KL {result['kl_mean']:.3f} "
+            f"(base {result['kl_base_mean']:.3f}) over {len(done)} sets in {result['seconds']:.0f}s")
     return 0
 
 
