@@ -7,7 +7,8 @@ API:
   with fixed inputs and the PyTorch outputs (test/pack/parity.int.test.ts replays them in onnxruntime-node).
 - ``write_private_set(out_dir, seed=PRIVATE_SET_SEED, n=128) -> dict``: the demo's private sample set: n
   TEST-split images of one mixture pi ~ Dirichlet(0.3) drawn with the written-down seed, as 000.png ...,
-  plus mixture.json (seed, concentration, pi, class counts). No per-file labels.
+  plus ``private-set.mixture.json`` beside the folder (seed, concentration, pi, class counts), outside it so the
+  folder holds images only and the demo warns about nothing. No per-file labels.
 - ``stage_examples(ctx)``: the run_all stage (ctx.out/demo-data/private-set for --smoke, else
   demo-data/private-set).
 - ``stage_export(ctx) -> dict``: the run_all stage (ctx.out/pack + ctx.out/fixtures for --smoke, else
@@ -211,7 +212,8 @@ PRIVATE_SET_SEED = 20261128
 
 
 def write_private_set(out_dir: Path, seed: int = PRIVATE_SET_SEED, n: int = 128) -> dict:
-    """Write n test-split PNGs of one Dirichlet(0.3) mixture (seed fixed and recorded) and mixture.json."""
+    """Write n test-split PNGs of one Dirichlet(0.3) mixture (seed fixed and recorded) into out_dir, and
+    ``<out_dir>.mixture.json`` beside it (outside the folder: the folder is an image set and holds images only)."""
     from PIL import Image
     from .data import sample_dataset, sample_mixture
     out_dir = Path(out_dir)
@@ -229,7 +231,7 @@ def write_private_set(out_dir: Path, seed: int = PRIVATE_SET_SEED, n: int = 128)
             "how": "rng = numpy.random.default_rng(seed); pi = training.data.sample_mixture(rng, 0.3); "
                    "indices = training.data.sample_dataset(test_labels, pi, n, rng)",
             "classes": CLASSES, "pi": [round(float(p), 6) for p in pi], "classCounts": [int(c) for c in counts]}
-    (out_dir / "mixture.json").write_text(json.dumps(info, indent=2) + "\n")
+    out_dir.with_name(out_dir.name + ".mixture.json").write_text(json.dumps(info, indent=2) + "\n")
     return info
 
 

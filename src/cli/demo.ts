@@ -20,6 +20,7 @@ import { loadPack } from '../pack/manifest.js';
 import { makeDpLora, type PublicReport } from '../pack/personalise.js';
 import { sampleGridPng } from '../pack/sample-grid.js';
 import { SessionFactory } from '../pack/sessions.js';
+import { formatClassMix, roundHistogram, type ClassMix } from './class-table.js';
 import type { RegisterCommand } from './commands.js';
 import { LOCAL_PREFIX, localDisplay } from './local-display.js';
 import { emit } from './output.js';
@@ -29,6 +30,8 @@ const demoOptionsSchema = z.object({
   out: z.string().min(1),
   samples: z.string().regex(/^\d+$/, '--samples must be a whole number').transform(Number).pipe(z.number().int().min(2, '--samples must be at least 2 (FID needs two)').max(4096)),
   steps: z.string().regex(/^\d+$/, '--steps must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
+  strength: z.string().regex(/^\d+(\.\d+)?$/, '--strength must be a number such as 1 or 1.5').transform(Number)
+    .pipe(z.number().gt(0, '--strength must be above 0').max(4, '--strength above 4 only makes noise')).default(1),
   images: z.string().min(1).optional(),
   reference: z.string().min(1).optional(),
   force: z.boolean().default(false),
@@ -53,6 +56,8 @@ export interface DemoReport {
   readonly evaluation: {
     readonly samplesPerSide: number;
     readonly steps: number;
+    /** LoRA strength the LoRA side was sampled at (ComfyUI's strength_model; 1 = as generated). */
+    readonly strength: number;
     /** Sampling time of the public model (does not depend on the private set). */
     readonly samplingMs: number;
     /** FID (and class KL) against the reference images; absent, with `note`, when the pack has no features.onnx. */
@@ -64,6 +69,8 @@ export interface DemoReport {
       readonly classKlBase?: number;
       readonly classKlLora?: number;
     };
+    /** Class histograms of the sample set, base and LoRA samples, with each KL to the set (packs with a classifier). */
+    readonly classes?: ClassMix;
     readonly note?: string;
   };
 }
@@ -77,8 +84,21 @@ function human(r: DemoReport): string {
       `(${p.ledger.charged ? 'charged' : 'repeat of a stored release: nothing charged'})`,
     e === undefined ? (r.evaluation.note ?? '') : `FID against the reference images: base ${e.base.toFixed(2)}, with DP LoRA ${e.lora.toFixed(2)} (ratio ${e.ratio.toFixed(3)})` +
       (e.classKlBase !== undefined && e.classKlLora !== undefined ? `; class KL base ${e.classKlBase.toFixed(3)}, with LoRA ${e.classKlLora.toFixed(3)}` : ''),
+    ...(r.evaluation.classes !== undefined ? [formatClassMix(r.evaluation.classes)] : []),
     `on ${p.provider.used}`,
   ].join('\n');
+}
+
+/** The class-mix table's data, when the pack's classifier gave all three histograms and both KLs. */
+function classMix(names: readonly string[] | undefined, s: Awaited<ReturnType<typeof evaluateLora>>['scores']): ClassMix | undefined {
+  const set = s?.referenceClassHistogram;
+  const base = s?.base.classHistogram;
+  const lora = s?.lora.classHistogram;
+  if (s === undefined || set === undefined || base === undefined || lora === undefined || s.base.classKl === undefined || s.lora.classKl === undefined) return undefined;
+  return {
+    names: names !== undefined && names.length === set.length ? [...names] : set.map((_, i) => `class ${i}`),
+    set: roundHistogram(set), base: roundHistogram(base), lora: roundHistogram(lora), klBase: s.base.classKl, klLora: s.lora.classKl,
+  };
 }
 
 /** Registers `demo`. */
@@ -88,6 +108,7 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
     .option('--out <dir>', 'output folder (created)', 'dp-hyperlora-demo')
     .option('--samples <n>', 'samples per side (base and LoRA) for the grid and FID', '64')
     .option('--steps <n>', 'DDIM steps (default: the pack\'s defaultSteps)')
+    .option('--strength <s>', 'LoRA strength for the LoRA side of the samples (ComfyUI\'s strength_model; free: post-processing)', '1')
     .option('--images <dir>', 'private images (default: the bundled example set)')
     .option('--reference <dir>', 'reference images for FID (default: the example set\'s reference images)');
   addPrivacyOptions(cmd, { epsilon: '1', delta: '1e-5' })
@@ -120,15 +141,16 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
         display.showLocal(made.report.local);
         const ev = await evaluateLora({
           pack, sessions: new SessionFactory(privacy.provider), factors: made.factors, referenceDir: reference, samples: o.samples,
-          ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: 0,
+          ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: 0, strength: o.strength,
         });
+        const classes = classMix(pack.manifest.features?.classes, ev.scores);
         const grid = await sampleGridPng(ev.baseSamples, ev.loraSamples, { columns: Math.ceil(Math.sqrt(o.samples)) });
         const report: DemoReport = {
           notice: 'The demo personalises on the bundled example images (public Fashion-MNIST test images from one class mixture, standing in for a private set) and charges a ledger of its own. FID reads the reference images directly, which is fine here because they are public.',
           outputs: paths,
           personalisation: made.report.public,
           evaluation: {
-            samplesPerSide: ev.samples, steps: ev.steps, samplingMs: ev.samplingMs,
+            samplesPerSide: ev.samples, steps: ev.steps, strength: ev.strength, samplingMs: ev.samplingMs,
             ...(ev.scores !== undefined ? {
               fid: {
                 base: ev.scores.base.fid, lora: ev.scores.lora.fid, ratio: ev.scores.lora.fid / ev.scores.base.fid,
@@ -136,6 +158,7 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
                 ...(ev.scores.lora.classKl !== undefined ? { classKlLora: ev.scores.lora.classKl } : {}),
               },
             } : { note: `FID not computed: pack ${pack.manifest.id}@${pack.manifest.version} has no features.onnx.` }),
+            ...(classes !== undefined ? { classes } : {}),
           },
         };
         if (ev.scores !== undefined) process.stderr.write(`${LOCAL_PREFIX}FID used ${ev.scores.referenceCount} reference image(s)\n`);

@@ -37,7 +37,11 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
   const report = JSON.parse(r.stdout) as {
     outputs: Record<string, string>;
     personalisation: { privacy: { epsilonRequested: number; relation: string }; ledger: { charged: boolean }; pack: { id: string } };
-    evaluation: { samplesPerSide: number; steps: number; fid?: { base: number; lora: number; ratio: number }; note?: string };
+    evaluation: {
+      samplesPerSide: number; steps: number; strength: number; note?: string;
+      fid?: { base: number; lora: number; ratio: number; classKlBase?: number; classKlLora?: number };
+      classes?: { names: string[]; set: number[]; base: number[]; lora: number[]; klBase: number; klLora: number };
+    };
   };
   assert.deepEqual(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')), report);
   assert.equal(report.personalisation.privacy.epsilonRequested, 1);
@@ -46,10 +50,20 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
   assert.match(r.stderr, new RegExp(`^dp-hyperlora \\[local only, do not share\\]: \\d+ image\\(s\\) used; ledger ${join(out, 'ledger.sqlite').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   assert.equal(report.personalisation.ledger.charged, true);
   assert.equal(report.personalisation.pack.id, 'reference-fmnist');
-  assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps], [8, 4]);
+  assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps, report.evaluation.strength], [8, 4, 1]);
   if (report.evaluation.fid !== undefined) {
     assert.ok(report.evaluation.fid.base >= 0 && report.evaluation.fid.lora >= 0);
     assert.equal(report.evaluation.fid.ratio, report.evaluation.fid.lora / report.evaluation.fid.base);
+    const c = report.evaluation.classes;
+    assert.ok(c !== undefined, 'the reference pack has a classifier: the report carries the class mix');
+    assert.deepEqual(c.names.slice(0, 2), ['T-shirt/top', 'Trouser']);
+    for (const h of [c.set, c.base, c.lora]) {
+      assert.equal(h.length, c.names.length);
+      assert.ok(Math.abs(h.reduce((a, b) => a + b, 0) - 1) < 2e-3, `a histogram sums to 1: ${h.join(',')}`);
+    }
+    // 8 samples per side: every fraction is a multiple of 1/8; 128 set images: of 1/128.
+    for (const v of [...c.base, ...c.lora]) assert.ok(Math.abs(v * 8 - Math.round(v * 8)) < 1e-3, String(v));
+    assert.deepEqual([c.klBase, c.klLora], [report.evaluation.fid.classKlBase, report.evaluation.fid.classKlLora]);
   } else {
     assert.match(report.evaluation.note ?? '', /^FID not computed: pack reference-fmnist@.* has no features\.onnx\.$/);
   }
@@ -58,6 +72,18 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
   // 8 samples per side: 3×3 cells of 28+1 px, a 6-px bar, ×3 upscaling.
   const png = await sharp(join(out, 'samples.png')).metadata();
   assert.deepEqual([png.format, png.width, png.height], ['png', 3 * (2 * (3 * 29 + 1) + 6), 3 * (3 * 29 + 1)]);
+
+  const human = demo(['--out', join(work, 'demo-human'), '--samples', '8', '--steps', '4', '--strength', '2']);
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stderr, /128 image\(s\) used/, 'the human run shows the local lines');
+  assert.doesNotMatch(human.stderr, /not an image|not used/, 'the bundled sample folder holds images only (its mixture file sits beside it)');
+  assert.match(human.stdout, /^class\s+set\s+base\s+DP LoRA/m);
+  assert.match(human.stdout, /^T-shirt\/top\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d%/m);
+  assert.match(human.stdout, /^KL\(set ‖ samples\): base \d\.\d{3}, with DP LoRA \d\.\d{3}/m);
+  assert.equal((JSON.parse(await readFile(join(work, 'demo-human', 'report.json'), 'utf8')) as typeof report).evaluation.strength, 2);
+  const bad = demo(['--out', join(work, 'demo-bad'), '--strength', '0', '--json']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stdout, /--strength must be above 0/);
 
   const again = demo(['--out', out, '--samples', '8', '--steps', '4', '--json']);
   assert.equal(again.status, 2);

@@ -24,5 +24,8 @@ def test_run_all_smoke(tmp_path):
     assert manifest["formatVersion"] == 1 and manifest["embeddingDim"] == 16
     assert len(list((out / "fixtures").glob("*.json"))) == 4
     assert len(list((out / "demo-data" / "private-set").glob("*.png"))) == 128
+    # The folder is an image set and holds images only; its mixture record sits beside it.
+    assert sorted(p.suffix for p in (out / "demo-data" / "private-set").iterdir()) == [".png"] * 128
+    assert json.loads((out / "demo-data" / "private-set.mixture.json").read_text())["n"] == 128
     # The smoke run never touches the committed artefacts.
     assert str(ROOT / "models") not in res.stderr
