@@ -9,7 +9,7 @@
  * - the reference workflow loads from the plugin's templates with no validation alert, its cost box filled;
  * - queued as shipped it runs; with ε too small for the set, Noisy Aggregate's summary puts the warning first, tinted;
  * - a release over the budget fails on Noisy Aggregate with [BUDGET_EXHAUSTED], shown in the error dialog and, in
- *   place of the previous release's summary, in the node's box;
+ *   place of the previous release's summary, in the node's box; Hypernetwork LoRA's box says it did not run;
  * - nothing the page shows or holds names an image of the private set.
  *
  * Needs COMFYUI_URL (e.g. http://127.0.0.1:8252; that ComfyUI spends privacy budget from its own ledger, so give it
@@ -34,6 +34,7 @@ const skip = missing.length > 0 ? `needs ${missing.join(' and ')}; see docs/fron
 
 const CATEGORY = 'DP HyperLoRA';
 const AGGREGATE = '3'; // Noisy Aggregate's id in workflows/0-reference-demo.json
+const HYPERNETWORK_LORA = '4'; // Hypernetwork LoRA's id there
 const RUN_TIMEOUT_MS = 300_000;
 const manifest = z.object({ nodes: z.array(z.object({ displayName: z.string(), category: z.string() })) })
   .parse(JSON.parse(readFileSync(join(root, 'nodes', 'manifest.json'), 'utf8')));
@@ -199,6 +200,9 @@ test('a release over the budget fails on Noisy Aggregate with BUDGET_EXHAUSTED, 
   const boxes = await probeUntil(Boxes, (b) => b.severity === 'error', 'boxes', AGGREGATE);
   assert.match(boxes.summary ?? '', /^✖ the last run failed, so no summary: \[BUDGET_EXHAUSTED\] release refused/, 'not the previous release\'s summary');
   assert.equal(boxes.tinted, true);
+  const lora = await probe(Boxes, 'boxes', HYPERNETWORK_LORA);
+  assert.match(lora.summary ?? '', /^⏸ not run this time \(the run failed or was stopped before this node\); its last status:\n./,
+    'Hypernetwork LoRA did not run: its box does not pass the previous run\'s LoRA off as this one\'s');
   await screenshot('frontend-budget-exhausted-node.png');
 });
 

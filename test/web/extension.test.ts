@@ -138,3 +138,49 @@ test('a failed run of a DP node replaces its summary with the error, tinted red;
   assert.equal(widget.element.dataset.dpSeverity, 'ok');
   assert.equal(widget.element.style.borderLeft, '');
 });
+
+test('after a failed or stopped run, DP nodes that did not run say so above their last status; cached and re-run ones do not', async () => {
+  const ext = (await loadExtension())[0]!;
+  const { app, api } = standIns!;
+  const aggregate = Object.assign(createNode(ext, 'DPHyperLoRA_NoisyAggregate'), { id: 3 });
+  const lora = Object.assign(createNode(ext, 'DPHyperLoRA_HypernetworkLoRA'), { id: 4 });
+  const embed = Object.assign(createNode(ext, 'DPHyperLoRA_Embed'), { id: 2 });
+  const fresh = Object.assign(createNode(ext, 'DPHyperLoRA_SaveLoRA'), { id: 5 });
+  const removed = Object.assign(createNode(ext, 'DPHyperLoRA_LoadPack'), { id: 6 });
+  const inGraph = new Map<string, unknown>([['2', embed], ['3', aggregate], ['4', lora], ['5', fresh]]);
+  app.graph = { getNodeById: (id) => inGraph.get(String(id)) ?? null };
+  ext.setup?.();
+  const box = (n: NodeProto): Widget => n.widgets![0]!;
+  embed.onExecuted?.({ text: ['embedded'] });
+  aggregate.onExecuted?.({ text: ['privacy cost ε = 1 of your 10 per image'] });
+  lora.onExecuted?.({ text: ['LoRA made from release #1'] });
+  removed.onExecuted?.({ text: ['pack loaded'] });
+
+  // Run 2: the embedding comes from the cache, Noisy Aggregate fails, the LoRA node never runs.
+  api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: 'p2' } }));
+  api.dispatchEvent(new CustomEvent('execution_cached', { detail: { nodes: ['2'], prompt_id: 'p2' } }));
+  api.dispatchEvent(new CustomEvent('executing', { detail: { node: '3', display_node: '3', prompt_id: 'p2' } }));
+  api.dispatchEvent(new CustomEvent('execution_error', { detail: { node_id: '3', exception_message: '[EPSILON_TOO_SMALL] …' } }));
+  assert.equal(box(lora).value, '⏸ not run this time (the run failed or was stopped before this node); its last status:\nLoRA made from release #1');
+  assert.equal(box(lora).element.style.opacity, '0.6');
+  assert.equal(box(embed).value, 'embedded', 'a cached node\'s status is this run\'s');
+  assert.match(box(aggregate).value, /^✖ the last run failed/);
+  assert.equal(box(fresh).value, '', 'a node that never ran keeps its placeholder');
+  assert.equal(box(removed).value, 'pack loaded', 'a node no longer in the graph is left alone');
+  // A second bad end does not stack the label.
+  api.dispatchEvent(new CustomEvent('execution_interrupted', { detail: { prompt_id: 'p2', node_id: '3' } }));
+  assert.equal(box(lora).value.split('⏸').length, 2);
+
+  // Run 3: everything runs; the LoRA box shows the new status, undimmed.
+  api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: 'p3' } }));
+  api.dispatchEvent(new CustomEvent('executing', { detail: { node: '4', display_node: '4', prompt_id: 'p3' } }));
+  lora.onExecuted?.({ text: ['LoRA made from release #2'] });
+  assert.equal(box(lora).value, 'LoRA made from release #2');
+  assert.equal(box(lora).element.style.opacity, '');
+  // Stopped before Noisy Aggregate ran in run 4: its red failure text stays as it was (it is its last status).
+  api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: 'p4' } }));
+  api.dispatchEvent(new CustomEvent('executing', { detail: { node: '4', display_node: '4', prompt_id: 'p4' } }));
+  api.dispatchEvent(new CustomEvent('execution_interrupted', { detail: { prompt_id: 'p4', node_id: '4' } }));
+  assert.equal(box(lora).value, 'LoRA made from release #2');
+  assert.match(box(aggregate).value, /^⏸ not run this time[^\n]*\n✖ the last run failed/);
+});

@@ -16,6 +16,8 @@ const PLACEHOLDER_OTHER = 'Status after a run.';
 const WARNING_COLOUR = '#e8a33d';
 /** Red, for a failed run. */
 const ERROR_COLOUR = '#d9534f';
+/** First line of a box whose node did not run in the last, failed or stopped, run. */
+export const NOT_RUN_LINE = '⏸ not run this time (the run failed or was stopped before this node); its last status:';
 function summaryWidget(node) {
     return node.widgets?.find((w) => w.name === SUMMARY_WIDGET);
 }
@@ -45,7 +47,32 @@ function showOutput(node, output) {
         return;
     const view = summaryView(output);
     widget.value = summaryText(view);
+    widget.element.style.opacity = '';
     showSeverity(widget.element, view);
+}
+/** Every DP node created on this page; pruned of nodes no longer in the graph when a run ends badly. */
+const ourNodes = new Set();
+/** Ids of the nodes that ran or came from the cache in the current prompt. */
+let ranThisPrompt = new Set();
+function idOf(value) {
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+/** After a failed or stopped run: dims and labels the boxes of our nodes that did not run in it. */
+function markNotRun(failedId) {
+    for (const node of ourNodes) {
+        if (app.graph?.getNodeById(node.id) !== node) {
+            ourNodes.delete(node);
+            continue;
+        }
+        const id = String(node.id);
+        const widget = summaryWidget(node);
+        if (widget === undefined || id === failedId || ranThisPrompt.has(id) || widget.value.startsWith(NOT_RUN_LINE))
+            continue;
+        if (widget.value === '')
+            continue; // nothing shown yet: the placeholder already says "after a run"
+        widget.value = `${NOT_RUN_LINE}\n${widget.value}`;
+        widget.element.style.opacity = '0.6';
+    }
 }
 /** The box's text after a failed run: the error's own message (code first), never the previous summary. */
 export function failureText(message) {
@@ -60,6 +87,7 @@ function showFailure(detail) {
     if (widget === undefined)
         return;
     widget.value = failureText(detail.exception_message);
+    widget.element.style.opacity = '';
     widget.element.dataset.dpSeverity = 'error';
     widget.element.style.borderLeft = `4px solid ${ERROR_COLOUR}`;
     widget.element.style.backgroundColor = 'rgba(217, 83, 79, 0.15)';
@@ -70,6 +98,7 @@ function patchNodeType(prototype, isAggregate) {
     prototype.onNodeCreated = function onNodeCreated() {
         created?.call(this);
         addSummaryWidget(this, isAggregate ? PLACEHOLDER_AGGREGATE : PLACEHOLDER_OTHER);
+        ourNodes.add(this);
     };
     const executed = prototype.onExecuted;
     prototype.onExecuted = function onExecuted(output) {
@@ -86,7 +115,27 @@ export const extension = {
         patchNodeType(nodeType.prototype, nodeData.name === NOISY_AGGREGATE);
     },
     setup() {
-        api.addEventListener('execution_error', (event) => showFailure(event.detail));
+        api.addEventListener('execution_start', () => { ranThisPrompt = new Set(); });
+        api.addEventListener('execution_cached', (event) => {
+            const nodes = event.detail.nodes;
+            if (Array.isArray(nodes))
+                for (const n of nodes) {
+                    const id = idOf(n);
+                    if (id !== undefined)
+                        ranThisPrompt.add(id);
+                }
+        });
+        api.addEventListener('executing', (event) => {
+            const detail = event.detail;
+            const id = idOf(typeof detail === 'object' && detail !== null ? detail.node : detail);
+            if (id !== undefined)
+                ranThisPrompt.add(id);
+        });
+        api.addEventListener('execution_error', (event) => {
+            showFailure(event.detail);
+            markNotRun(idOf(event.detail.node_id));
+        });
+        api.addEventListener('execution_interrupted', (event) => markNotRun(idOf(event.detail.node_id)));
     },
 };
 app.registerExtension(extension);

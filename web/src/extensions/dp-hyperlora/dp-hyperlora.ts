@@ -8,6 +8,9 @@
  * When a run of one of these nodes fails (ComfyUI's `execution_error` event names it), its box says so, with the
  * error's own text, instead of keeping the previous run's summary beside the new settings (seen in a real browser,
  * docs/frontend.md). Error messages hold no private data by the project's rule; ComfyUI shows the same text.
+ * When a run fails or is stopped, the boxes of our nodes that did not run in it (and were not taken from the cache)
+ * say so above their last status, dimmed, so a Hypernetwork LoRA box cannot pass an earlier run's LoRA off as
+ * this run's (reference/comfyui.md §2: `execution_start`, `execution_cached`, `executing`, then the end event).
  * It shows only what the payloads hold: the worker sends public values only, and nothing else is fetched.
  */
 import type { ComfyExtension } from '@comfyorg/comfyui-frontend-types';
@@ -31,6 +34,8 @@ const PLACEHOLDER_OTHER = 'Status after a run.';
 const WARNING_COLOUR = '#e8a33d';
 /** Red, for a failed run. */
 const ERROR_COLOUR = '#d9534f';
+/** First line of a box whose node did not run in the last, failed or stopped, run. */
+export const NOT_RUN_LINE = '⏸ not run this time (the run failed or was stopped before this node); its last status:';
 
 /** The node callbacks the frontend calls; declared by the frontend in a module augmentation the types package cannot export. */
 interface NodeCallbacks {
@@ -71,7 +76,33 @@ function showOutput(node: GraphNode, output: unknown): void {
   if (widget === undefined) return;
   const view = summaryView(output);
   widget.value = summaryText(view);
+  widget.element.style.opacity = '';
   showSeverity(widget.element, view);
+}
+
+/** Every DP node created on this page; pruned of nodes no longer in the graph when a run ends badly. */
+const ourNodes = new Set<GraphNode>();
+/** Ids of the nodes that ran or came from the cache in the current prompt. */
+let ranThisPrompt = new Set<string>();
+
+function idOf(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/** After a failed or stopped run: dims and labels the boxes of our nodes that did not run in it. */
+function markNotRun(failedId: string | undefined): void {
+  for (const node of ourNodes) {
+    if (app.graph?.getNodeById(node.id) !== node) {
+      ourNodes.delete(node);
+      continue;
+    }
+    const id = String(node.id);
+    const widget = summaryWidget(node);
+    if (widget === undefined || id === failedId || ranThisPrompt.has(id) || widget.value.startsWith(NOT_RUN_LINE)) continue;
+    if (widget.value === '') continue; // nothing shown yet: the placeholder already says "after a run"
+    widget.value = `${NOT_RUN_LINE}\n${widget.value}`;
+    widget.element.style.opacity = '0.6';
+  }
 }
 
 /** The box's text after a failed run: the error's own message (code first), never the previous summary. */
@@ -87,6 +118,7 @@ function showFailure(detail: { node_id?: unknown; exception_message?: unknown })
   const widget = node ? summaryWidget(node) : undefined;
   if (widget === undefined) return;
   widget.value = failureText(detail.exception_message);
+  widget.element.style.opacity = '';
   widget.element.dataset.dpSeverity = 'error';
   widget.element.style.borderLeft = `4px solid ${ERROR_COLOUR}`;
   widget.element.style.backgroundColor = 'rgba(217, 83, 79, 0.15)';
@@ -98,6 +130,7 @@ function patchNodeType(prototype: NodeCallbacks, isAggregate: boolean): void {
   prototype.onNodeCreated = function onNodeCreated(this: GraphNode): void {
     created?.call(this);
     addSummaryWidget(this, isAggregate ? PLACEHOLDER_AGGREGATE : PLACEHOLDER_OTHER);
+    ourNodes.add(this);
   };
   const executed = prototype.onExecuted;
   prototype.onExecuted = function onExecuted(this: GraphNode, output: unknown): void {
@@ -114,7 +147,21 @@ export const extension: ComfyExtension = {
     patchNodeType(nodeType.prototype as NodeCallbacks, nodeData.name === NOISY_AGGREGATE);
   },
   setup() {
-    api.addEventListener('execution_error', (event) => showFailure(event.detail));
+    api.addEventListener('execution_start', () => { ranThisPrompt = new Set(); });
+    api.addEventListener('execution_cached', (event) => {
+      const nodes: unknown = (event.detail as { nodes?: unknown }).nodes;
+      if (Array.isArray(nodes)) for (const n of nodes) { const id = idOf(n); if (id !== undefined) ranThisPrompt.add(id); }
+    });
+    api.addEventListener('executing', (event) => {
+      const detail: unknown = event.detail;
+      const id = idOf(typeof detail === 'object' && detail !== null ? (detail as { node?: unknown }).node : detail);
+      if (id !== undefined) ranThisPrompt.add(id);
+    });
+    api.addEventListener('execution_error', (event) => {
+      showFailure(event.detail);
+      markNotRun(idOf(event.detail.node_id));
+    });
+    api.addEventListener('execution_interrupted', (event) => markNotRun(idOf((event.detail as { node_id?: unknown }).node_id)));
   },
 };
 
