@@ -14,7 +14,7 @@ int64). The canonical form makes the identity a property of the checkpoint, not 
   fp32 gives the same bits; an fp32 file loaded as fp32 or fp16 too (fp32 -> fp16 is the cast ComfyUI itself makes).
   A bf16 or fp8 load of an fp16/fp32 file loses bits and gives another identity.
 - sampled: hashing every byte of an SD1.5 UNet takes seconds on a CPU (bench/unet-identity.py measures both); the
-  sample reads ~0.7 M of its 860 M values. A fine-tune or merge changes almost every weight, so it changes the sample;
+  sample reads 1.56 M of its 859.5 M values. A fine-tune or merge changes almost every weight, so it changes the sample;
   an edit confined to unsampled elements would go unnoticed, which is acceptable for a warning (it never refuses).
 
 Public: the hash describes the base model's weights only (no private data ever reaches it).
