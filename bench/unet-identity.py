@@ -39,6 +39,10 @@ def median_seconds(fn, repeats):
 
 
 def main():
+    if len(sys.argv) < 3 or sys.argv[1].startswith("--"):
+        # `dp-hyperlora bench` runs every script without arguments: this one needs ComfyUI and a UNet file.
+        print("skipped: needs a ComfyUI source tree and an SD UNet file: bench/unet-identity.py COMFY UNET [--repeats N]")
+        return
     comfy, unet = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     repeats = int(sys.argv[sys.argv.index("--repeats") + 1]) if "--repeats" in sys.argv else 3
     sys.path.insert(0, ROOT)
