@@ -97,8 +97,21 @@ def test_another_identity_scheme_or_unreadable_weights_are_not_compared(mods, ca
     assert "another identity scheme" in messages[0][1] and "meta tensors" in messages[1][1]
 
 
+@pytest.fixture
+def based_pack(comfy_root):
+    """Makes a copy of the sd15 test pack whose manifest names the base UNet it was trained for; removes it after the
+    test (other tests list the session's packs exactly)."""
+    made = []
+
+    def make(name, identity, scheme):
+        made.append(os.path.join(comfy_root, "models", "dp_hyperlora", name))
+        return _based_pack(comfy_root, name, identity, scheme)
+    yield make
+    for d in made:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def _based_pack(comfy_root, name, identity, scheme):
-    """A copy of the sd15 test pack whose manifest names the base UNet it was trained for."""
     src = os.path.join(comfy_root, "models", "dp_hyperlora", "sd15-test")
     dst = os.path.join(comfy_root, "models", "dp_hyperlora", name)
     shutil.rmtree(dst, ignore_errors=True)
@@ -126,10 +139,10 @@ def _model_node(fill):
     return StandinModel
 
 
-def test_hypernetwork_lora_warns_only_when_the_model_is_not_the_packs_base(host, comfy_root, mods, caplog):
+def test_hypernetwork_lora_warns_only_when_the_model_is_not_the_packs_base(host, based_pack, mods, caplog):
     ident, _ = mods
     identity, how = ident.unet_sha256(FakeModel("sd15", fill=0.25))
-    pack = _based_pack(comfy_root, "sd15-based", identity, how)
+    pack = based_pack("sd15-based", identity, how)
     texts = {}
     for fill in (0.25, 0.5):
         host.mappings["StandinModel"] = _model_node(fill)
