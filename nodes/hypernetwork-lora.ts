@@ -51,7 +51,7 @@ export const hypernetworkLora: NodeDefinition = {
     'Step 3: makes the LoRA from the private summary that Noisy Aggregate released, in one quick pass (no training). '
     + 'It costs no privacy budget: it only sees the already-protected summary, so you can change strengths and re-run freely. '
     + 'When a MODEL/CLIP is connected it applies the LoRA to them; LORA_MODEL goes to Save DP LoRA or DP Reference Sampler. '
-    + 'A pack made for a different base model is refused; an SD pack trained for another checkpoint of the same kind only warns.',
+    + 'A pack made for a different base model is refused.',
   inputs: INPUTS,
   outputs: [
     { name: 'MODEL', type: 'MODEL', tooltip: 'The MODEL with the DP LoRA applied (empty when no model is connected).' },
