@@ -160,3 +160,8 @@ def test_hypernetwork_lora_warns_only_when_the_model_is_not_the_packs_base(host,
     logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "base checkpoint" in r.getMessage()]
     assert logged == [f"DPHyperLoRA_HypernetworkLoRA: {warning}"]
     assert "private-set" not in warning and SECRET not in warning and "images" not in warning
+
+
+def test_the_trainer_writes_the_identity_with_the_same_function_the_check_uses(host, mods):
+    trainer = importlib.import_module(f"{host.plugin.__name__}.training.sdpack.pipeline")
+    assert trainer.unet_sha256 is mods[0].unet_sha256
