@@ -4,7 +4,8 @@ The generic bridge (packages/comfyui-node-ts-sdk/python/comfy_ts_bridge: node cl
 the worker hub, tensor frames, shared memory, core-type converters) is reached as the sub-package
 `bridge.comfy_ts_bridge`: this package's search path includes the SDK's python folder, which ships in this
 repository. Ours, and free of DP logic all the same: the pack's configuration (./pack.py), where packs and private
-sets are found (./paths.py, ./private_sets.py), the LoRA host operation (./host_ops.py) and the converters of our
+sets are found (./paths.py, ./private_sets.py), the host operations (./host_ops.py applies the LoRA, ./base_check.py
+warns when an SD pack meets another base UNet) and the converters of our
 socket types (./values.py). See docs/comfyui.md."""
 import os
 

@@ -8,6 +8,7 @@ from . import paths, private_sets
 from .comfy_ts_bridge import Choice, PackConfig
 from .comfy_ts_bridge.queries import QueryRoute
 from .errors import DPHyperLoRAError
+from .base_check import check_base
 from .host_ops import apply_lora
 from .values import CONVERTERS, DISPLAY_NAME
 
@@ -57,7 +58,7 @@ CONFIG = PackConfig(
     status_route=STATUS_ROUTE,
     choices=CHOICES,
     cache_keys={"folder_content": _folder_content_key, "pack_manifest": _pack_manifest_key},
-    host_ops={"applyLora": apply_lora},
+    host_ops={"applyLora": apply_lora, "checkBase": check_base},
     converters=CONVERTERS,
     write_file=paths.write_model_file,
     on_load=on_load,

@@ -64,6 +64,7 @@ export const hypernetworkLora: NodeDefinition = {
       modelInput: 'model', clipInput: 'clip', strengthModelInput: 'strength_model', strengthClipInput: 'strength_clip',
       loraOutput: 'LORA_MODEL', modelOutput: 'MODEL', clipOutput: 'CLIP',
     },
+    checkBase: { packInput: 'pack', modelInput: 'model' },
   },
 
   async execute(inputs, ctx) {

@@ -32,6 +32,7 @@ export const loadDpHypernetwork: NodeDefinition = {
     const value: PackValue = {
       name: choice.name, path: choice.path, id: m.id, version: m.version, target: m.target, layout: m.lora.layout,
       hasSampler: m.sampler !== undefined,
+      ...(m.base === undefined ? {} : { base: { unetSha256: m.base.unetSha256, hashOf: m.base.hashOf ?? null } }),
     };
     return {
       outputs: { DP_PACK: { kind: 'json', value } },

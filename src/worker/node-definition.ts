@@ -45,6 +45,9 @@ export type ChoiceSource = 'packs' | 'input_folders';
  * - `applyLora`: after the call, the bridge passes the LORA_MODEL output to ComfyUI's
  *   `comfy.sd.load_lora_for_models(model, clip, lora, strength_model, strength_clip)` and fills the MODEL and
  *   CLIP outputs with the patched objects (or the inputs unchanged when absent);
+ * - `checkBase`: after the call, the bridge compares the identity of the base UNet the DP_PACK input was trained
+ *   for (its `base`, SD packs only) with the connected MODEL input's, and on a mismatch adds a warning to the
+ *   node's text and ComfyUI's log (it never refuses; bridge/base_check.py);
  * - `describeModels` (the SDK's): MODEL/CLIP inputs are sent as the weights' names and shapes, never as weights;
  * - `cacheKey`: what IS_CHANGED returns: `inputs` (ComfyUI's default), `folder_content` (a content hash of the
  *   chosen folder, so changed images re-embed) or `pack_manifest` (a hash of the pack's manifest.json, which
@@ -60,6 +63,7 @@ export interface HostSpec {
     readonly modelOutput: string;
     readonly clipOutput: string;
   };
+  readonly checkBase?: { readonly packInput: string; readonly modelInput: string };
   readonly describeModels?: boolean;
   readonly cacheKey?: { readonly kind: 'inputs' } | { readonly kind: 'folder_content' | 'pack_manifest'; readonly input: string };
 }

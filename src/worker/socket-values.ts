@@ -16,6 +16,11 @@ export const packValueSchema = z.object({
   target: z.string(),
   layout: z.string(),
   hasSampler: z.boolean(),
+  /**
+   * SD packs: the identity of the base UNet the pack was trained for (manifest `base`; public), which the bridge
+   * compares with the connected MODEL's (bridge/base_check.py). Absent for packs without it (the reference pack).
+   */
+  base: z.object({ unetSha256: z.string(), hashOf: z.string().nullable() }).optional(),
 });
 /** A DP_PACK value. */
 export type PackValue = z.infer<typeof packValueSchema>;

@@ -6,9 +6,10 @@ executor that validates an API-format prompt, calls each node's FUNCTION and cac
 signature the way ComfyUI's classic cache does (comfyui.md §2): a node re-runs only when a widget value, its
 IS_CHANGED value or something upstream changed; NaN from IS_CHANGED never matches.
 
-Fake MODELs carry SD1.5 or SDXL attention weights (meta tensors) laid out from the tables of comfyui.md
+Fake MODELs carry SD1.5 or SDXL attention weights (meta tensors, or real ones of one repeated value) laid out from the tables of comfyui.md
 §3.4-3.5, and `comfy.sd.load_lora_for_models` maps kohya keys to those module names independently of the
-project's own layout code, recording what it loaded and what it could not."""
+project's own layout code, recording what it loaded and what it could not. TinyModel is a small MODEL with real
+weights through the same interface."""
 from __future__ import annotations
 
 import asyncio
@@ -72,18 +73,53 @@ class _Inner:
 
 
 class FakeModel:
-    """A MODEL (ModelPatcher-like): `.model.state_dict()` holds the UNet's attention weights as meta tensors."""
+    """A MODEL (ModelPatcher-like, comfyui.md §3.2): `.model.state_dict()` holds the UNet's attention weights, as meta
+    tensors, or, with `fill`, as real weights of SD shapes that cost no memory: views of one shared element `.fill`
+    (expanded; the bridge reads them as it reads any weight). `clone()` shares the weights (and `.model`)."""
 
-    def __init__(self, arch: str, patches=None):
+    def __init__(self, arch: str, patches=None, fill=None, _model=None):
         import torch
         self.arch = arch
-        sd = {w: torch.empty(shape, device="meta") for w, shape in attention_table(arch).values()}
-        sd["diffusion_model.input_blocks.0.0.weight"] = torch.empty([320, 4, 3, 3], device="meta")
-        self.model = _Inner(sd)
+        self.fill = None if fill is None else torch.tensor([float(fill)])
+        if _model is None:
+            shapes = dict(attention_table(arch).values())
+            shapes["diffusion_model.input_blocks.0.0.weight"] = [320, 4, 3, 3]
+            _model = _Inner({w: torch.empty(shape, device="meta") if fill is None else self.fill.expand(shape)
+                             for w, shape in shapes.items()})
+        self.model = _model
         self.patches = patches or {}
 
     def clone(self):
-        return FakeModel(self.arch, dict(self.patches))
+        twin = FakeModel(self.arch, dict(self.patches), _model=self.model)
+        twin.fill = self.fill
+        return twin
+
+    def model_state_dict(self, filter_prefix=None):
+        return {k: v for k, v in self.model.state_dict().items() if filter_prefix is None or k.startswith(filter_prefix)}
+
+
+class TinyModel:
+    """A small MODEL through a ModelPatcher's interface (comfyui.md §3.2): `.model.diffusion_model` is a torch module
+    with real weights drawn from `seed` (one of them larger than the base check's per-tensor sample), in `dtype`;
+    `clone()` shares `.model` and the weights; `model_state_dict(filter_prefix)`."""
+
+    def __init__(self, seed: int = 0, dtype=None, _model=None):
+        import torch
+        if _model is None:
+            g = torch.Generator().manual_seed(seed)
+            unet = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3), torch.nn.Linear(128, 96), torch.nn.GroupNorm(2, 8))
+            with torch.no_grad():
+                for p in unet.parameters():
+                    p.copy_(torch.randn(p.shape, generator=g))
+            _model = torch.nn.Module()
+            _model.diffusion_model = unet.to(dtype or torch.float32)
+        self.model = _model
+
+    def clone(self):
+        return TinyModel(_model=self.model)
+
+    def model_state_dict(self, filter_prefix=None):
+        return {k: v for k, v in self.model.state_dict().items() if filter_prefix is None or k.startswith(filter_prefix)}
 
 
 LORA_CALLS: list[dict] = []

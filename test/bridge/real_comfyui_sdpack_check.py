@@ -5,10 +5,13 @@ random_vit_h.safetensors (random_clip_vision.py h), models/vae/random_sd_vae.saf
 custom_nodes/dp_h12_helpers (real_comfyui_helpers.py: ZeroConditioning, LatentReport), a folder of public images
 (PUBLIC, sub-folders = sets) and models/dp_private_sets/PRIVATE. Then:
     /usr/bin/python3 test/bridge/real_comfyui_sdpack_check.py http://127.0.0.1:PORT PUBLIC PRIVATE [--steps 3] [--skip-train]
+        [--pack NAME]
 1. Train SD Pack (the Python node) for --steps steps at 64 px into models/dp_hyperlora/random-sd15-node;
 2. Load Private Images → CLIPVisionEncode → DP Embed (CLIP Vision → SD pack) → Noisy Aggregate → Hypernetwork LoRA
    onto the random UNet → one KSampler step at 64×64, and Save DP LoRA (the file is then checked with lora_check.py).
-The weights are random: this checks the wiring and the seams, not quality."""
+--pack NAME runs step 2 with another pack folder (e.g. a copy of the trained pack whose manifest names another base UNet:
+Hypernetwork LoRA must then warn, in its text and in ComfyUI's log). The weights are random: this checks the wiring and
+the seams, not quality."""
 import json
 import sys
 
@@ -31,12 +34,12 @@ def train(public, steps):
     }
 
 
-def private_route(private):
+def private_route(private, pack=PACK):
     return {
         "1": {"class_type": "UNETLoader", "inputs": {"unet_name": UNET, "weight_dtype": "default"}},
         "2": {"class_type": "CLIPVisionLoader", "inputs": {"clip_name": CV}},
         "4": {"class_type": "ZeroConditioning", "inputs": {"width": 768}},
-        "6": {"class_type": "DPHyperLoRA_LoadHypernetwork", "inputs": {"pack": PACK}},
+        "6": {"class_type": "DPHyperLoRA_LoadHypernetwork", "inputs": {"pack": pack}},
         "7": {"class_type": "DPHyperLoRA_LoadPrivateImages", "inputs": {"folder": private, "on_unreadable": "fail", "size": 224}},
         "8": {"class_type": "CLIPVisionEncode", "inputs": {"clip_vision": ["2", 0], "image": ["7", 0], "crop": "center"}},
         "9": {"class_type": "DPHyperLoRA_EmbedClipVisionPack", "inputs": {"pack": ["6", 0], "clip_vision_output": ["8", 0], "images": ["7", 0]}},
@@ -67,8 +70,9 @@ def main():
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 3
     if "--skip-train" not in sys.argv:
         show(run(f"Train SD Pack, {steps} steps at 64 px", train(public, steps), timeout=3600))
-    show(run("private folder → DP Embed (CLIP Vision → SD pack) → Noisy Aggregate → Hypernetwork LoRA → KSampler 1 step",
-             private_route(private), timeout=1800))
+    pack = sys.argv[sys.argv.index("--pack") + 1] if "--pack" in sys.argv else PACK
+    show(run(f"private folder → DP Embed (CLIP Vision → SD pack {pack}) → Noisy Aggregate → Hypernetwork LoRA → KSampler 1 step",
+             private_route(private, pack), timeout=1800))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ rest of training/sdpack runs without ComfyUI).
   ``forward(x_t, t, lora, lora_scale) -> eps``. The LoRA tensors stay differentiable, so gradients reach ρ and φ.
 - ``make_trainable(patcher)``: ComfyUI loads weights under ``torch.inference_mode``; autograd cannot save inference
   tensors for backward, so the UNet's parameters and buffers are re-made as ordinary tensors (same values).
-- ``unet_sha256(patcher) -> (hex, description)``: the base checkpoint's identity, SHA-256 over the UNet's state dict
-  (sorted names, dtype, shape and raw bytes of every tensor).
+- ``unet_sha256(patcher) -> (hex, description)``: the base checkpoint's identity, re-exported from training/unet_identity.py
+  (the one function the trainer and the bridge's base check share).
 - ``clip_vision_family(output) -> {family, dim}``: the model family from the CLIP_VISION_OUTPUT's shapes (the same
   rule and table as src/conditioning/family.ts; test_sdpack_family.py checks they agree).
 - ``encoder_for(model, clip_vision, vae, crop)``: ``images -> (image_embeds, latents)`` for sets.build_public_sets.
@@ -17,7 +17,6 @@ rest of training/sdpack runs without ComfyUI).
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -25,6 +24,7 @@ import torch.nn as nn
 
 from .errors import SdPackError
 from .layout import Module, check_layout
+from ..unet_identity import unet_sha256  # noqa: F401 - moved there (one function for trainer and bridge); re-exported for pipeline.py
 
 # src/conditioning/family.ts's KNOWN table: (family, image_embeds dim, tokens, width of last_hidden_state).
 KNOWN_FAMILIES = [("clip-vit-h-14", 1024, 257, 1280), ("clip-vit-bigg-14", 1280, 257, 1664),
@@ -117,18 +117,6 @@ class WeightWrapperDenoiser(nn.Module):
         finally:
             self.slot.lora = None
         return eps.float()
-
-
-def unet_sha256(patcher) -> Tuple[str, str]:
-    """SHA-256 over the UNet state dict: per tensor in sorted name order, name, dtype, shape, then raw bytes."""
-    h = hashlib.sha256()
-    sd = patcher.model.diffusion_model.state_dict()
-    for name in sorted(sd):
-        t = sd[name].detach().to("cpu").contiguous()
-        h.update(f"{name}|{t.dtype}|{list(t.shape)}\n".encode())
-        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    return h.hexdigest(), ("sha256 over the UNet state dict (model.diffusion_model) as loaded: for each tensor in sorted "
-                           "name order, 'name|dtype|shape' then its raw bytes")
 
 
 def context_of(conditioning) -> torch.Tensor:

@@ -40,7 +40,8 @@ class PackConfig:
     - `choices`: {source: Choice} for CHOICE inputs.
     - `cache_keys`: {kind: function(value of the named input) -> key} for `host.cacheKey` kinds other than `inputs`.
     - `host_ops`: {key of `host`: function(op, spec, kwargs, outputs)} run after the worker call, in order; they may
-      replace entries of `outputs` (a list, in output order).
+      replace entries of `outputs` (a list, in output order), and may return {"text": [line, …]}: lines appended to
+      the node's `ui.text` (None adds nothing).
     - `converters`: {socket type: (encode, decode)} for the pack's own types (./values.py Codec).
     - `write_file`: function(folder, name, data, subfolder) for files a node returns, or None to refuse them.
     - `on_load`: function(hub, server) run once at import, for the pack's own routes and folders.

@@ -91,12 +91,14 @@ class Runner:
             if self.config.write_file is None:
                 raise fail("PROTOCOL", f"{spec['id']} returned a file, but this pack's bridge writes none; reinstall the plugin.")
             self.config.write_file(f["folder"], f["name"], blobs[f["data"]["ref"]], f.get("subfolder"))
+        ui = {k: list(v) for k, v in (message.get("ui") or {}).items()}
         for key, op in spec.get("host", {}).items():
             if key in BUILTIN_HOST_KEYS:
                 continue
             fn = self.config.host_ops.get(key)
             if fn is None:
                 raise fail("PROTOCOL", f"{spec['id']} asks for the host operation {key!r}, which this pack's bridge lacks; reinstall the plugin.")
-            fn(op, spec, kwargs, outputs)
-        ui = message.get("ui")
-        return {"ui": {k: list(v) for k, v in ui.items()} if ui else {}, "result": tuple(outputs)}
+            added = fn(op, spec, kwargs, outputs)
+            if added and added.get("text"):
+                ui.setdefault("text", []).extend(added["text"])
+        return {"ui": ui, "result": tuple(outputs)}
