@@ -54,6 +54,10 @@ def check_base(op: dict, spec: dict, kwargs: dict, outputs: list) -> Optional[di
     except UnetIdentityError as e:
         logger().info("%s: the base checkpoint was not compared: %s", spec["id"], e)
         return None
+    except Exception as e:  # noqa: BLE001 - a check that only warns must never fail the node (an unusual MODEL object)
+        logger().warning("%s: the base checkpoint was not compared (%s: %s); the LoRA is applied anyway",
+                         spec["id"], type(e).__name__, e)
+        return None
     if found == base["unetSha256"]:
         return None
     line = mismatch_line(pack, base["unetSha256"], found)

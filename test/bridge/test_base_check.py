@@ -97,6 +97,22 @@ def test_another_identity_scheme_or_unreadable_weights_are_not_compared(mods, ca
     assert "another identity scheme" in messages[0][1] and "meta tensors" in messages[1][1]
 
 
+
+class _OddModel:
+    """A MODEL-like object whose weights cannot be walked (an unusual custom MODEL)."""
+    @property
+    def model(self):
+        raise RuntimeError("this MODEL has no torch module")
+
+
+def test_an_unexpected_error_while_reading_the_model_warns_and_never_fails_the_node(mods, caplog):
+    _, check = mods
+    with caplog.at_level(logging.INFO, logger="dp_hyperlora"):
+        assert check.check_base(OP, SPEC, {"pack": _pack("ab" * 32, mods[0].DESCRIPTION), "model": _OddModel()}, []) is None
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "not compared (RuntimeError: this MODEL has no torch module); the LoRA is applied anyway" in record.getMessage()
+
 @pytest.fixture
 def based_pack(comfy_root):
     """Makes a copy of the sd15 test pack whose manifest names the base UNet it was trained for; removes it after the
