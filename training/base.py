@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .common import Progress, RunContext, log, seed_all, setup_torch
+from .common import Progress, RunContext, log, pick_device, seed_all, setup_torch
 from .data import load_fmnist, to_tensor
 from .diffusion import diffusion_loss
 from .unet import TinyUNet
@@ -73,8 +73,11 @@ def build_unet(cfg: dict) -> torch.nn.Module:
     return TinyUNet(tuple(cfg["ch"]), temb_dim=cfg["temb_dim"], heads=cfg["heads"])
 
 
-def train_base(out_dir: Path, cfg: dict, seed: int, init: Path | None = None) -> dict:
+def train_base(out_dir: Path, cfg: dict, seed: int, init: Path | None = None, device: str = "auto") -> dict:
     """Train with Adam + EMA on the full train split; deterministic for a given seed, config and ``init``.
+
+    ``device``: ``auto`` (CUDA when torch sees a GPU, else the CPU), ``cpu`` or ``cuda`` (training/common.pick_device).
+    Checkpoints hold CPU tensors, so a run started on a GPU resumes on a CPU and the other way round.
 
     ``init``: a base.pt of the same architecture whose (EMA) weights start both the model and its EMA (a warm
     start: fresh Adam state, this config's schedule from step 0). Ignored when base_ckpt.pt resumes the run.
@@ -82,21 +85,22 @@ def train_base(out_dir: Path, cfg: dict, seed: int, init: Path | None = None) ->
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = seed_all(seed)
     images, _ = load_fmnist("train")
-    model = build_unet(cfg)
+    dev = pick_device(device)
+    model = build_unet(cfg).to(dev)
     ema = copy.deepcopy(model)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     rng = np.random.default_rng(seed)
     start, losses = 0, []
     ckpt = out_dir / "base_ckpt.pt"
     if ckpt.exists():
-        state = torch.load(ckpt)
+        state = torch.load(ckpt, map_location="cpu")
         if _resumable(state["config"], cfg, state["step"]):
             model.load_state_dict(state["model"]); ema.load_state_dict(state["ema"])
             opt.load_state_dict(state["opt"]); gen.set_state(state["gen"])
             start, losses = state["step"], state["losses"]
             log(f"base: resuming at step {start}")
     if start == 0 and init is not None:
-        weights = torch.load(Path(init))["state_dict"]
+        weights = torch.load(Path(init), map_location="cpu")["state_dict"]
         model.load_state_dict(weights); ema.load_state_dict(weights)
         log(f"base: warm start from {init}")
     steps = total_steps(cfg)
@@ -115,7 +119,7 @@ def train_base(out_dir: Path, cfg: dict, seed: int, init: Path | None = None) ->
     bar = Progress(steps - start, "base")
     t0 = time.time()
     for step in range(start, steps):
-        x0 = to_tensor(images[np.sort(next_batch())])
+        x0 = to_tensor(images[np.sort(next_batch())]).to(dev)
         for g in opt.param_groups:
             g["lr"] = _lr_at(step, cfg)
         loss = diffusion_loss(model, x0, generator=gen)
@@ -130,13 +134,13 @@ def train_base(out_dir: Path, cfg: dict, seed: int, init: Path | None = None) ->
         losses.append(float(loss))
         bar.update(1, loss=float(np.mean(losses[-50:])))
         if (step + 1) % cfg["ckpt_every"] == 0 and step + 1 < steps:
-            torch.save({"config": cfg, "model": model.state_dict(), "ema": ema.state_dict(),
-                        "opt": opt.state_dict(), "gen": gen.get_state(), "step": step + 1, "losses": losses},
+            torch.save({"config": cfg, "model": _cpu(model.state_dict()), "ema": _cpu(ema.state_dict()),
+                        "opt": _cpu(opt.state_dict()), "gen": gen.get_state(), "step": step + 1, "losses": losses},
                        ckpt)
-            torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": {"step": step + 1}},
+            torch.save({"config": cfg, "state_dict": _cpu(ema.state_dict()), "stats": {"step": step + 1}},
                        out_dir / "base_partial.pt")
         if cfg.get("keep_every") and (step + 1) % cfg["keep_every"] == 0:
-            torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": {"step": step + 1}},
+            torch.save({"config": cfg, "state_dict": _cpu(ema.state_dict()), "stats": {"step": step + 1}},
                        out_dir / f"base_step{step + 1}.pt")
     bar.close()
     stats = {"steps": steps, "images_seen": steps * cfg["batch"],
@@ -145,14 +149,26 @@ def train_base(out_dir: Path, cfg: dict, seed: int, init: Path | None = None) ->
     if init is not None:
         stats["init"] = str(init)
     # Write then rename, so that a reader never sees a half-written base.pt.
-    torch.save({"config": cfg, "state_dict": ema.state_dict(), "stats": stats}, out_dir / "base.pt.tmp")
+    stats["device"] = dev.type
+    torch.save({"config": cfg, "state_dict": _cpu(ema.state_dict()), "stats": stats}, out_dir / "base.pt.tmp")
     (out_dir / "base.pt.tmp").replace(out_dir / "base.pt")
     return stats
 
 
+def _cpu(obj):
+    """A (nested) state dict with every tensor on the CPU, for checkpoints any machine can load."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {k: _cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_cpu(v) for v in obj)
+    return obj
+
+
 def load_base(path: Path) -> TinyUNet:
-    """Load base.pt (EMA weights) as a frozen eval-mode TinyUNet."""
-    state = torch.load(Path(path))
+    """Load base.pt (EMA weights) as a frozen eval-mode TinyUNet (on the CPU)."""
+    state = torch.load(Path(path), map_location="cpu")
     model = build_unet(state["config"])
     model.load_state_dict(state["state_dict"])
     model.eval().requires_grad_(False)

@@ -24,6 +24,22 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _INTEROP_SET = False
 
 
+def pick_device(requested: str = "auto") -> torch.device:
+    """The device to train on: ``auto`` = CUDA when torch sees a GPU, else the CPU; ``cpu`` or ``cuda`` by name.
+
+    Randomness stays on CPU generators on every device (noise and timesteps are drawn on the CPU and moved), so a
+    seed gives the same draws on a GPU as here; the arithmetic (and so the weights) differs in the last bits.
+    """
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested not in ("cpu", "cuda"):
+        raise ValueError(f"device {requested!r} is not one of auto, cpu, cuda")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device cuda was asked for, but torch sees no CUDA GPU (torch.cuda.is_available() is False); "
+                         "use --device cpu or auto, or install a CUDA build of torch")
+    return torch.device(requested)
+
+
 def setup_torch(threads: int = 2) -> None:
     """Pin torch to ``threads`` CPU threads (the machine has 2 shared cores) and ask for determinism.
 

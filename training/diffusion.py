@@ -10,7 +10,8 @@ API:
   Diffusion Training via Min-SNR Weighting Strategy", written for epsilon prediction).
 - ``LORA_MIN_SNR_GAMMA``: the weighting every LoRA method in the reference world trains and is tuned with.
 - ``ddim_timesteps(steps, T) -> list[int]`` (descending) and ``ddim_sample(model, n, steps, lora=None,
-  lora_scale=1.0, generator=None, batch=256, schedule=None) -> images [n,1,28,28] in [-1,1]`` (eta=0).
+  lora_scale=1.0, generator=None, batch=256, schedule=None) -> images [n,1,28,28] in [-1,1]`` (eta=0), on the
+  model's device, returned on the CPU.
 
 The TypeScript sampler (src/diffusion) must use the same timestep spacing as ``ddim_timesteps``:
 t_i = floor(i * T / steps) for i = steps-1..0, previous alpha_bar of the last step = 1.
@@ -64,16 +65,19 @@ def diffusion_loss(model: torch.nn.Module, x0: torch.Tensor, lora: Optional[Lora
     or per-sample losses [B] if reduce=False."""
     sch = schedule or DEFAULT_SCHEDULE
     b = x0.shape[0]
+    # Draws on the (CPU) generator, then moved to x0's device: the same seed gives the same draws on a GPU.
     if t is None:
         t = torch.randint(0, sch.T, (b,), generator=generator)
     if noise is None:
         noise = torch.randn(x0.shape, generator=generator)
-    ab = sch.alpha_bar[t].view(b, 1, 1, 1)
+    dev = x0.device
+    t, noise = t.cpu(), noise.to(dev)
+    ab = sch.alpha_bar[t].view(b, 1, 1, 1).to(dev)
     xt = ab.sqrt() * x0 + (1.0 - ab).sqrt() * noise
-    eps = model(xt, t.float(), lora=lora, lora_scale=lora_scale)
+    eps = model(xt, t.float().to(dev), lora=lora, lora_scale=lora_scale)
     per = (eps - noise).pow(2).flatten(1).mean(1)
     if min_snr_gamma is not None:
-        per = per * min_snr_weight(t, min_snr_gamma, sch)
+        per = per * min_snr_weight(t, min_snr_gamma, sch).to(dev)
     return per.mean() if reduce else per
 
 
@@ -89,17 +93,18 @@ def ddim_sample(model: torch.nn.Module, n: int, steps: int, lora: Optional[LoraD
     """Deterministic DDIM (eta = 0) from x_T ~ N(0, I); returns [n,1,28,28] clamped to [-1,1]."""
     sch = schedule or DEFAULT_SCHEDULE
     ts = ddim_timesteps(steps, sch.T)
+    dev = next(model.parameters()).device
     outs = []
     for start in range(0, n, batch):
         m = min(batch, n - start)
-        x = torch.randn((m, 1, 28, 28), generator=generator)
+        x = torch.randn((m, 1, 28, 28), generator=generator).to(dev)
         for i, t in enumerate(ts):
-            ab = sch.alpha_bar[t]
-            ab_prev = sch.alpha_bar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)
-            eps = model(x, torch.full((m,), float(t)), lora=lora, lora_scale=lora_scale)
+            ab = sch.alpha_bar[t].to(dev)
+            ab_prev = (sch.alpha_bar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)).to(dev)
+            eps = model(x, torch.full((m,), float(t), device=dev), lora=lora, lora_scale=lora_scale)
             x0 = ((x - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
             # Recompute eps from the clamped x0 so the update stays consistent (standard "clip_denoised").
             eps = (x - ab.sqrt() * x0) / (1 - ab).sqrt()
             x = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
-        outs.append(x.clamp(-1, 1))
+        outs.append(x.clamp(-1, 1).cpu())
     return torch.cat(outs, 0)

@@ -56,3 +56,22 @@ def test_warm_start_then_resume_is_exact(tmp_path):
     a = torch.load(tmp_path / "a" / "base.pt")["state_dict"]
     b = torch.load(tmp_path / "b" / "base.pt")["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_device_choice_is_checked_and_recorded(tmp_path):
+    import pytest
+    import torch
+    from training.common import pick_device
+    assert pick_device("cpu").type == "cpu"
+    assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(ValueError, match="not one of auto, cpu, cuda"):
+        pick_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="torch sees no CUDA GPU"):
+            pick_device("cuda")
+    from training.base import SMOKE_BASE_CONFIG, train_base
+    cfg = dict(SMOKE_BASE_CONFIG, steps=2, ckpt_every=1)
+    stats = train_base(tmp_path, cfg, seed=5, device="cpu")
+    assert stats["device"] == "cpu"
+    saved = torch.load(tmp_path / "base.pt")
+    assert all(t.device.type == "cpu" for t in saved["state_dict"].values())
