@@ -25,7 +25,7 @@ const SCOPES = {
   // files that aim at the code. Together the parts mutate exactly the files of `dp` and `lora`.
   'dp-noise': {
     mutate: ['src/dp/csprng.ts', 'src/dp/discrete-gaussian.ts', 'src/dp/release.ts', 'src/dp/mean-noise.ts'],
-    tests: ['test/dp/{csprng,csprng-exact,discrete-gaussian,discrete-gaussian-scale,mean-noise,release,release-noise}.test.ts'],
+    tests: ['test/dp/{csprng,csprng-exact,discrete-gaussian,discrete-gaussian-scale,mean-noise,release,release-exact,release-noise}.test.ts'],
   },
   'dp-math': {
     mutate: ['src/dp/{bisect,calculators,clip,discrete-gaussian-privacy,dyadic,gaussian,grid,normal,types,zcdp}.ts'],
