@@ -86,9 +86,11 @@ export function scaleSigma(scale: DiscreteGaussianScale): number {
   return Math.sqrt(scale.t * scale.m);
 }
 
-/** Bernoulli(exp(−num/den)) for 0 ≤ num ≤ den (CKS Alg. 1, γ = num/den ≤ 1; Bernoulli(γ/K) = Bern(γ) ∧ Bern(1/K)). */
+/**
+ * Bernoulli(exp(−num/den)) for 0 ≤ num ≤ den (CKS Alg. 1, γ = num/den ≤ 1; Bernoulli(γ/K) = Bern(γ) ∧ Bern(1/K)).
+ * num = 0 needs no special case: Bernoulli(0) is false without drawing a bit, so k stays 1 and the result is true.
+ */
 function bernoulliExpFraction(rng: RandomBits, num: number, den: number): boolean {
-  if (num === 0) return true;
   let k = 1;
   while (rng.bernoulli(num, den) && rng.bernoulli(1, k)) k++;
   return k % 2 === 1;

@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { discreteGaussianScale } from '../../src/dp/discrete-gaussian.js';
+import { RandomBits, type RandomSource } from '../../src/dp/csprng.js';
+import { discreteGaussianScale, MAX_SIGMA_GRID, sampleDiscreteGaussian, sampleDiscreteGaussianVector } from '../../src/dp/discrete-gaussian.js';
 import { ceilSquare } from '../../src/dp/dyadic.js';
 
 /** ⌈a/b⌉ for positive BigInts. */
@@ -87,4 +88,29 @@ test('σ < 2^16: t·m is the smallest over t ∈ [⌊σ/2⌋, ⌈2σ⌉]; ties g
   // Ties met on the way: 1.75 (t = 1, 2, 4 all give 4), 9.33… (t = 4, 8, 11 give 88): the middle one is nearest.
   assert.deepEqual(discreteGaussianScale(1.75), { t: 2, m: 2 });
   assert.deepEqual(discreteGaussianScale(9.333809511662427), { t: 8, m: 11 });
+});
+
+test('σ outside (0, 2^36] grid units is refused by code and message', () => {
+  for (const sigma of [0, -1, Number.NaN, MAX_SIGMA_GRID * 2]) {
+    assert.throws(() => discreteGaussianScale(sigma), {
+      code: 'INTERNAL', message: `discrete Gaussian sigma must be in (0, 2^36] grid units, got ${sigma}.`,
+    });
+  }
+});
+
+test('a vector of `count` draws takes exactly `count` draws from the stream, in order', () => {
+  /** xorshift32: a repeatable test stream. */
+  const seeded = (seed: number): RandomSource => {
+    let x = seed;
+    return { nextUint32: () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; } };
+  };
+  const scale = discreteGaussianScale(37.5);
+  for (const count of [0, 1, 5]) {
+    const a = new RandomBits(seeded(11));
+    const b = new RandomBits(seeded(11));
+    const vector = sampleDiscreteGaussianVector(a, scale, count);
+    assert.equal(vector.length, count);
+    for (let i = 0; i < count; i++) assert.equal(vector[i], sampleDiscreteGaussian(b, scale), `draw ${i} of ${count}`);
+    assert.equal(a.bits(32), b.bits(32), `after ${count} draws both streams are at the same bit`);
+  }
 });
