@@ -44,3 +44,12 @@ test('smallestNFor returns (does not loop) for a bound no set could meet', () =>
   assert.equal(smallestNFor(p, 1e-320), Number.POSITIVE_INFINITY);
   assert.ok(smallestNFor(p, 1e-300) > Number.MAX_SAFE_INTEGER);
 });
+
+test('smallestNFor refuses a bound that is not a finite number > 0, by code and message', () => {
+  const p = plan(1);
+  for (const bad of [0, -0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+    assert.throws(() => smallestNFor(p, bad), {
+      code: 'INVALID_ARGUMENT', message: `maxNoise must be a finite number > 0, got ${bad}; use the pack's dp.trainedNoise.max.`,
+    }, `maxNoise = ${bad}`);
+  }
+});
