@@ -33,7 +33,7 @@ const SCOPES = {
   },
   'dp-ledger': {
     mutate: ['src/dp/{identity,ledger,ledger-budget,ledger-store}.ts'],
-    tests: ['test/dp/{identity,ledger,ledger-budget,ledger-store,ledger-store-tamper}.test.ts'],
+    tests: ['test/dp/{identity,ledger,ledger-budget,ledger-log,ledger-store,ledger-store-tamper}.test.ts'],
   },
   'lora-format': {
     mutate: ['src/lora/{dtype,header-json,read-lora,safetensors-reader,safetensors-writer}.ts'],
