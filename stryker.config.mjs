@@ -25,7 +25,7 @@ const SCOPES = {
   // files that aim at the code. Together the parts mutate exactly the files of `dp` and `lora`.
   'dp-noise': {
     mutate: ['src/dp/csprng.ts', 'src/dp/discrete-gaussian.ts', 'src/dp/release.ts', 'src/dp/mean-noise.ts'],
-    tests: ['test/dp/{csprng,discrete-gaussian,release,release-noise}.test.ts'],
+    tests: ['test/dp/{csprng,csprng-exact,discrete-gaussian,discrete-gaussian-scale,mean-noise,release,release-exact,release-noise}.test.ts'],
   },
   'dp-math': {
     mutate: ['src/dp/{bisect,calculators,clip,discrete-gaussian-privacy,dyadic,gaussian,grid,normal,types,zcdp}.ts'],
@@ -33,7 +33,7 @@ const SCOPES = {
   },
   'dp-ledger': {
     mutate: ['src/dp/{identity,ledger,ledger-budget,ledger-store}.ts'],
-    tests: ['test/dp/{identity,ledger,ledger-budget,ledger-store,ledger-store-tamper}.test.ts'],
+    tests: ['test/dp/{identity,ledger,ledger-budget,ledger-log,ledger-store,ledger-store-tamper}.test.ts'],
   },
   'lora-format': {
     mutate: ['src/lora/{dtype,header-json,read-lora,safetensors-reader,safetensors-writer}.ts'],

@@ -57,13 +57,16 @@ export class RandomBits {
     return b;
   }
 
-  /** `count` (0..52) fresh uniform bits as an unsigned integer. */
+  /**
+   * `count` (0..52) fresh uniform bits as an unsigned integer, low bits first; over 32 the high part is drawn first.
+   * Between calls 0 ≤ buffered ≤ 31 (a refill keeps 32 − need < 32 bits), and the buffer's bits above `buffered`
+   * are 0 (every shift is unsigned), so a request that fits the buffer never takes all 32 bits of a word.
+   */
   bits(count: number): number {
-    if (count === 0) return 0;
     if (count > 32) return this.bits(count - 32) * 2 ** 32 + this.bits(32);
     if (count <= this.buffered) {
       const r = (this.buffer & lowMask(count)) >>> 0;
-      this.buffer = count === 32 ? 0 : this.buffer >>> count;
+      this.buffer >>>= count;
       this.buffered -= count;
       return r;
     }
@@ -77,23 +80,19 @@ export class RandomBits {
     return low + high * 2 ** have;
   }
 
-  /** An exact uniform integer in [0, m), for a safe integer m ≥ 1 (rejection sampling, no modulo bias). */
+  /**
+   * An exact uniform integer in [0, m), for a safe integer m ≥ 1: `width` = the bit length of m − 1 (0 for m = 1,
+   * then no bit is drawn), and a draw of that many bits is rejected while ≥ m (no modulo bias; at most 2 tries
+   * on average).
+   */
   uniformInt(m: number): number {
-    if (m <= 1) {
-      if (m === 1) return 0;
-      throw new DpHyperLoraError('INTERNAL', `uniformInt needs m >= 1, got ${m}.`);
+    if (!Number.isSafeInteger(m) || m < 1) {
+      throw new DpHyperLoraError('INTERNAL', `uniformInt needs a safe integer m >= 1, got ${m}; this is a bug, please report it.`);
     }
-    if (m <= 2 ** 32) {
-      const width = 32 - Math.clz32(m - 1);
-      for (;;) {
-        const x = this.bits(width);
-        if (x < m) return x;
-      }
-    }
-    if (!Number.isSafeInteger(m)) throw new DpHyperLoraError('INTERNAL', `uniformInt needs a safe integer m, got ${m}.`);
-    const highWidth = 32 - Math.clz32(Math.floor((m - 1) / 2 ** 32));
+    const high = Math.floor((m - 1) / 2 ** 32);
+    const width = high > 0 ? 64 - Math.clz32(high) : 32 - Math.clz32(m - 1);
     for (;;) {
-      const x = this.bits(highWidth) * 2 ** 32 + this.bits(32);
+      const x = this.bits(width);
       if (x < m) return x;
     }
   }
@@ -111,7 +110,8 @@ export class RandomBits {
       const digit = r >= den ? 1 : 0;
       if (digit === 1) r -= den;
       const bit = this.bit();
-      if (bit !== digit) return bit < digit;
+      // The first differing digit decides: U < p exactly when p has the 1 there (and U the 0).
+      if (bit !== digit) return digit === 1;
     }
     // The remaining digits of p are all 0, so U (almost surely not all 0 from here) is ≥ p.
     return false;

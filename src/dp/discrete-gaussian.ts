@@ -39,11 +39,16 @@ export const MAX_SIGMA_GRID = 2 ** 36;
 /** Below this σ the (t, m) pair is searched to make t·m as close to σ² as possible; above, t = 2^round(log2 σ). */
 const SEARCH_BELOW = 2 ** 16;
 
-/** The smallest integer m with t·m ≥ σ², checked exactly (σ² as a BigInt rational, t·m an integer). */
+/**
+ * The smallest integer m with t·m ≥ σ² (equivalently ≥ ⌈σ²⌉, the exact `sigmaSqCeil`), checked in BigInt. The float
+ * estimate ⌈fl(fl(σ·σ)/t)⌉ is m or m − 1, never more and never less: every multiple of t involved is a double
+ * (t·m < 2^53 for σ < 2^16; t a power of 2 above), and rounding to nearest is monotone, so (m − 1)·t < σ² ≤ m·t
+ * gives (m − 1)·t ≤ fl(σ·σ) ≤ m·t and m − 1 ≤ fl(fl(σ·σ)/t) ≤ m. The one step up is what keeps t·m ≥ σ² when
+ * σ·σ rounds down onto a multiple of t (e.g. σ = 143239606.62639982, t = 2^27).
+ */
 function ceilRatio(sigmaGrid: number, t: number, sigmaSqCeil: bigint): number {
   let m = Math.max(1, Math.ceil((sigmaGrid * sigmaGrid) / t));
   if (BigInt(m) * BigInt(t) < sigmaSqCeil) m += 1;
-  while (m > 1 && BigInt(m - 1) * BigInt(t) >= sigmaSqCeil) m -= 1;
   return m;
 }
 
@@ -81,9 +86,11 @@ export function scaleSigma(scale: DiscreteGaussianScale): number {
   return Math.sqrt(scale.t * scale.m);
 }
 
-/** Bernoulli(exp(−num/den)) for 0 ≤ num ≤ den (CKS Alg. 1, γ = num/den ≤ 1; Bernoulli(γ/K) = Bern(γ) ∧ Bern(1/K)). */
+/**
+ * Bernoulli(exp(−num/den)) for 0 ≤ num ≤ den (CKS Alg. 1, γ = num/den ≤ 1; Bernoulli(γ/K) = Bern(γ) ∧ Bern(1/K)).
+ * num = 0 needs no special case: Bernoulli(0) is false without drawing a bit, so k stays 1 and the result is true.
+ */
 function bernoulliExpFraction(rng: RandomBits, num: number, den: number): boolean {
-  if (num === 0) return true;
   let k = 1;
   while (rng.bernoulli(num, den) && rng.bernoulli(1, k)) k++;
   return k % 2 === 1;

@@ -123,8 +123,9 @@ const defaultBits = new RandomBits(new CryptoRandomSource());
 const plannedHere = new WeakSet<ReleasePlan>();
 const verifiedPlans = new Set<string>();
 
+/** Freezes a plan and every object in it (a plan is a tree of plain data; freezing a frozen object is a no-op). */
 function deepFreeze<T extends object>(o: T): T {
-  for (const v of Object.values(o)) if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object);
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) deepFreeze(v as object);
   return Object.freeze(o);
 }
 
@@ -164,10 +165,16 @@ function checkPlanAndSum(sum: ClippedSum, plan: ReleasePlan): void {
  */
 export function releaseNoisyCount(sum: ClippedSum, plan: ReleasePlan): number {
   checkPlanAndSum(sum, plan);
-  if (plan.request.relation.kind !== 'add-remove' || plan.noiseCount === null) {
+  // A checked plan has count noise exactly when its relation is add-remove.
+  if (plan.noiseCount === null) {
     throw new DpHyperLoraError('INVALID_ARGUMENT', 'a noisy count is released only under add-remove; under replace-one n is declared public.');
   }
-  return sum.count + sampleDiscreteGaussian(defaultBits, plan.noiseCount);
+  return noisyCountWith(sum, plan.noiseCount, defaultBits);
+}
+
+/** n + one discrete-Gaussian draw of the count's scale: the only way a count leaves this module. */
+function noisyCountWith(sum: ClippedSum, noiseCount: DiscreteGaussianScale, rng: RandomBits): number {
+  return sum.count + sampleDiscreteGaussian(rng, noiseCount);
 }
 
 /**
@@ -208,7 +215,7 @@ export function releaseMeanWith(sum: ClippedSum, plan: ReleasePlan, rng: RandomB
     return { relation: 'replace-one', noisySum, declaredN: relation.n, mean: noisySum.map((x) => x / relation.n), plan };
   }
   if (plan.noiseCount === null) throw new DpHyperLoraError('INTERNAL', 'add-remove plan without count noise.');
-  const noisyCount = sum.count + sampleDiscreteGaussian(rng, plan.noiseCount);
+  const noisyCount = noisyCountWith(sum, plan.noiseCount, rng);
   const divisor = Math.max(1, noisyCount);
   return { relation: 'add-remove', noisySum, noisyCount, mean: noisySum.map((x) => x / divisor), plan };
 }

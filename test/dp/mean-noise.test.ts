@@ -44,3 +44,35 @@ test('smallestNFor returns (does not loop) for a bound no set could meet', () =>
   assert.equal(smallestNFor(p, 1e-320), Number.POSITIVE_INFINITY);
   assert.ok(smallestNFor(p, 1e-300) > Number.MAX_SAFE_INTEGER);
 });
+
+test('smallestNFor refuses a bound that is not a finite number > 0, by code and message', () => {
+  const p = plan(1);
+  for (const bad of [0, -0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+    assert.throws(() => smallestNFor(p, bad), {
+      code: 'INVALID_ARGUMENT', message: `maxNoise must be a finite number > 0, got ${bad}; use the pack's dp.trainedNoise.max.`,
+    }, `maxNoise = ${bad}`);
+  }
+});
+
+test('smallestNFor at the neighbouring doubles of an exact level, and at n near 10^12, is still the least n', () => {
+  const f = new Float64Array(1);
+  const u = new BigUint64Array(f.buffer);
+  /** The double `steps` units in the last place away from x > 0. */
+  const ulps = (x: number, steps: number): number => { f[0] = x; u[0] = (u[0] as bigint) + BigInt(steps); return f[0] as number; };
+  let steppedUp = 0;
+  for (const c of [0.5, 1, 3]) {
+    for (const eps of [0.25, 1, 4]) {
+      const p = plan(c, eps);
+      for (const n of [1, 2, 3, 7, 10, 128, 999, 4000, 65_537, 1e12 + 7]) {
+        const exact = meanNoiseStdOverC(p, n);
+        for (const bound of [ulps(exact, -2), ulps(exact, -1), exact, ulps(exact, 1), ulps(exact, 2)]) {
+          const got = smallestNFor(p, bound);
+          assert.ok(meanNoiseStdOverC(p, got) <= bound, `C = ${c}, ε = ${eps}: n = ${got} meets ${bound}`);
+          assert.ok(got === 1 || meanNoiseStdOverC(p, got - 1) > bound, `C = ${c}, ε = ${eps}: n = ${got - 1} would already meet ${bound}`);
+          if (Math.ceil(p.sigmaSum / (c * bound)) < got) steppedUp++;
+        }
+      }
+    }
+  }
+  assert.ok(steppedUp > 0, 'some bound must need the upward step (the float ceiling one below the least n)');
+});
