@@ -152,6 +152,9 @@ test('a malformed request is refused with every problem listed', async (t) => {
     + 'release parameters must be plain JSON: $.when is undefined. Use finite numbers, strings, booleans, null, arrays (Array.from for typed arrays) and plain objects..');
   await assert.rejects(ledger.release({ imageIds: [], params: {}, releaseNumber: 1, rho: rho(1), compute: () => 1 }),
     (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message === 'invalid release request: imageIds must list at least one image id.');
+  // An untyped JavaScript caller passing one id instead of a list gets the list problem only (no id is made up).
+  await assert.rejects(ledger.release({ imageIds: a as unknown as ImageId[], params: {}, releaseNumber: 1, rho: rho(1), compute: () => 1 }),
+    (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message === 'invalid release request: imageIds must list at least one image id.');
 });
 
 test('concurrent releases in one process, on one or two Ledger objects, are serialised and all charged', async (t) => {
