@@ -70,17 +70,8 @@ def _load(a):
         raise SdPackError("give --checkpoint, or --unet with --vae and --zero-context (checks without a text encoder)")
     model = comfy.sd.load_diffusion_model(a.unet)
     vae = comfy.sd.VAE(sd=comfy.utils.load_torch_file(a.vae))
+    from .comfy_backend import zero_conditioning
     return model, clip_vision, vae, zero_conditioning(model), Path(a.unet).name
-
-
-def zero_conditioning(model):
-    """A CONDITIONING of zeros shaped for the loaded base (checks with random-weight models only)."""
-    import torch
-    from .comfy_backend import detect_base
-    target = detect_base(model)
-    width = model.model.model_config.unet_config["context_dim"]
-    extras = {"pooled_output": torch.zeros(1, 1280)} if target == "sdxl" else {}
-    return [[torch.zeros(1, 77, width), extras]]
 
 
 def main(argv=None) -> int:

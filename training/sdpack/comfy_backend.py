@@ -14,10 +14,12 @@ rest of training/sdpack runs without ComfyUI).
   (sorted names, dtype, shape and raw bytes of every tensor).
 - ``clip_vision_family(output) -> {family, dim}``: the model family from the CLIP_VISION_OUTPUT's shapes (the same
   rule and table as src/conditioning/family.ts; test_sdpack_family.py checks they agree).
-- ``encoder_for(model, clip_vision, vae, crop)``: ``images -> (image_embeds, latents)`` for sets.build_public_sets.
+- ``encoder_for(model, clip_vision, vae)``: ``(images, clip_images) -> (image_embeds, latents)`` for
+  sets.build_public_sets (CLIP-vision through CLIPVisionEncode's call with crop "center").
 - ``empty_prompt_conditioning(patcher, conditioning, resolution) -> UNetConditioning``: what the UNet is given
   for that CONDITIONING at that image size, built by ComfyUI's own sampler code (convert_cond, encode_model_conds
   with the model's extra_conds: SDXL's y from encode_adm), exactly as a KSampler at that resolution builds it.
+- ``zero_conditioning(patcher)``: zeros in the shape of the base's empty-prompt CONDITIONING (checks only).
 - ``auto_loss_images(patcher, latent_hw, requested)``: the per-set loss batch that fits the device's free memory.
 """
 from __future__ import annotations
@@ -172,10 +174,20 @@ def empty_prompt_conditioning(patcher, conditioning, resolution: int) -> UNetCon
     return UNetConditioning(model_conds["c_crossattn"].cond, None if y is None else y.cond)
 
 
-def encoder_for(model, clip_vision, vae, crop: bool = True):
-    """images [N,H,W,3] -> (image_embeds [N,D], latents [N,4,h,w] scaled as the UNet reads them)."""
-    def encode(images: torch.Tensor):
-        out = clip_vision.encode_image(images, crop=crop)
+def zero_conditioning(patcher):
+    """A CONDITIONING of zeros shaped for the loaded base: context [1, 77, context_dim], and for SDXL a pooled output
+    [1, 1280] (ComfyUI builds y from it). For checks with random-weight models only (no text encoder)."""
+    width = patcher.model.model_config.unet_config["context_dim"]
+    extras = {"pooled_output": torch.zeros(1, 1280)} if detect_base(patcher) == "sdxl" else {}
+    return [[torch.zeros(1, 77, width), extras]]
+
+
+def encoder_for(model, clip_vision, vae):
+    """``(images, clip_images) -> (image_embeds [N,D], latents [N,4,h,w] scaled as the UNet reads them)``: the
+    latents from the images at the training resolution; image_embeds from clip_images through ``encode_image(...,
+    crop=True)``, the call CLIPVisionEncode makes with crop "center" (see frames.py)."""
+    def encode(images: torch.Tensor, clip_images: torch.Tensor):
+        out = clip_vision.encode_image(clip_images, crop=True)
         lat = model.model.process_latent_in(vae.encode(images[:, :, :, :3]))
         return out.image_embeds, lat
     return encode

@@ -19,6 +19,7 @@ from .comfy_backend import (WeightWrapperDenoiser, auto_loss_images, clip_vision
                             empty_prompt_conditioning, encoder_for, unet_sha256)
 from .errors import SdPackError
 from .export import export_sdpack
+from .frames import PRIVATE_ROUTE_SIZE, clip_frames, image_of
 from .layout import fixed_layout
 from .meta_train import FINAL, MetaTrainer, load_trained
 from .schedules import schedule_from_sigmas
@@ -71,7 +72,9 @@ def train_pack(model, clip_vision, vae, conditioning, o: TrainOptions,
             probe = clip_vision.encode_image(torch.zeros(1, 224, 224, 3))
             family = clip_vision_family(probe)
             log(f"CLIP-vision model: {family['family']} ({family['dim']} dimensions)")
-            sets = build_public_sets(o.public_folder, encoder_for(model, clip_vision, vae), o.resolution,
+            frame_size = PRIVATE_ROUTE_SIZE
+            sets = build_public_sets(o.public_folder, encoder_for(model, clip_vision, vae),
+                                     lambda paths: image_of(clip_frames(paths, frame_size)), o.resolution,
                                      o.pseudo_sets, o.seed, log=log)
         log(f"public data: {sets.describe()}")
         hw = tuple(sets.latents[0].shape[2:])
@@ -95,6 +98,8 @@ def train_pack(model, clip_vision, vae, conditioning, o: TrainOptions,
         load_trained(o.run_dir / FINAL), layout, o.pack_dir, pack_id=o.pack_id, version=o.version, target=target,
         clip_vision=family, base={"unetSha256": sha, "name": o.base_name, "hashOf": how},
         training={"data": o.data_description, "setNames": sets.names, **sets.describe(), "resolution": o.resolution,
+                  "clipVisionInput": {"size": frame_size, "crop": "center",
+                                      "madeBy": "Load Private Images' decodeImage + squareRgb, then CLIPVisionEncode"},
                   "lossImagesPerSet": loss_images, "setsPerStep": trainer.cfg["groups"], "seed": o.seed,
                   "trainer": "training/sdpack (dp-hyperlora)", "fixedBatchLoss": {"before": before, "after": after},
                   **o.extra},
