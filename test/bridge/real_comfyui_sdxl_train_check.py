@@ -11,8 +11,9 @@ that a few training steps run through the weight-wrapper seam with y, and that t
 Why not a file through UNETLoader: a 2.6 B-parameter UNet loaded from a file through the environment's pure-Python
 safetensors stand-in holds the file's bytes and the tensors at once, and ComfyUI computes fp16/bf16 weights in fp32
 on the CPU (unet_manual_cast), whose casts autograd keeps for the backward pass: ~15 GB, more than this shared machine
-has. Built in-process in bf16 the run stays near 6 GB. Nothing is written but the pack and its run folder in OUT_DIR
-(random weights: never commit them).
+has. Built in-process in bf16, with a ViT-L/14 CLIP-vision model, the run peaked at 11.6 GiB RSS (with ViT-H it was
+killed for memory in its second step). Nothing is written but the pack and its run folder in OUT_DIR (random
+weights: never commit them).
 """
 import argparse
 import json
