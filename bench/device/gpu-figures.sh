@@ -10,7 +10,7 @@
 # --tiny: 64 px, 1 measured step of 1 set × 1 image, smaller time-to-LoRA sizes (minutes on a CPU). Otherwise:
 # STEPS (default 20) measured steps at RES (default 512) px, 4 sets × 4 images per step. Every part has its own time
 # limit, so the whole run stays under 8 minutes on an H100; a part that cannot run says why and the rest go on.
-set -u
+set -u -o pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
@@ -33,7 +33,7 @@ echo "cpus $(nproc), node $(command -v node >/dev/null && node --version || echo
 
 echo; echo "== onnxruntime-node execution providers (bench/provider-parity.ts, reference pack)"
 if command -v node >/dev/null && [ -d node_modules/onnxruntime-node ]; then
-  timeout 150 node --import tsx bench/provider-parity.ts --runs 3 || echo "provider-parity stopped (status $?)"
+  timeout 60 node --import tsx bench/provider-parity.ts --runs 3 || echo "provider-parity stopped (status $?)"
 else
   echo "not measurable here: Node.js or node_modules is missing (node_modules does not travel to the device machine)"
   [ -n "$py" ] && "$py" -c 'import onnxruntime as o; print("for reference only, Python onnxruntime", o.__version__, "providers:", o.get_available_providers())' 2>/dev/null
@@ -41,7 +41,7 @@ fi
 
 echo; echo "== time-to-LoRA, reference pack (bench/time-to-lora.ts --sizes $sizes; the product's CPU provider)"
 if command -v node >/dev/null && [ -d node_modules/onnxruntime-node ]; then
-  timeout 150 node --import tsx bench/time-to-lora.ts --sizes "$sizes" || echo "time-to-lora stopped (status $?)"
+  timeout 90 node --import tsx bench/time-to-lora.ts --sizes "$sizes" || echo "time-to-lora stopped (status $?)"
 else
   echo "not measurable here: Node.js or node_modules is missing"
 fi
@@ -53,8 +53,9 @@ elif [ ! -f "$carry/comfyui/comfy/sd.py" ] || [ ! -f "$carry/random_sd15_unet.py
   echo "not measurable here: $carry is missing (run bench/device/prepare-carry.sh and carry .device-carry)"
 else
   unet=$(mktemp -d)/random_sd15_unet.safetensors
-  PYTHONPATH="$PWD/$carry/shims" timeout 120 "$py" "$carry/random_sd15_unet.py" "$PWD/$carry/comfyui" "$unet" \
-    && PYTHONPATH="$PWD/$carry/shims" PYTHONUNBUFFERED=1 timeout 240 "$py" bench/device/sdpack_speed.py --comfy "$carry/comfyui" \
+  PYTHONPATH="$PWD/$carry/shims" timeout 90 "$py" "$carry/random_sd15_unet.py" "$PWD/$carry/comfyui" "$unet" 2>&1 \
+    | grep -v '^WARNING:root'
+  [ -s "$unet" ] && PYTHONPATH="$PWD/$carry/shims" PYTHONUNBUFFERED=1 timeout 220 "$py" bench/device/sdpack_speed.py --comfy "$carry/comfyui" \
       --unet "$unet" --steps "$steps" --warmup "$warmup" --resolution "$res" --groups "$groups" --loss-images "$per_set" $cpu \
       --out "$out/sdpack-speed.json" 2>&1 | grep -v '^WARNING:root' \
     || echo "sdpack_speed stopped (status $?)"
