@@ -15,6 +15,8 @@ API:
   accepts it).
 - ``SDMiniUNet(ch=(32, 64), temb_dim=64, heads=4, ctx_tokens=8, ctx_dim=64)``; ``forward(x [B,1,28,28],
   t [B] float timestep index) -> eps [B,1,28,28]``.
+- ``SDXLMiniUNet(ch, temb_dim, heads, ctx_dim, adm_channels)``; ``forward(x, timesteps, context [B,T,ctx_dim],
+  y [B,adm_channels]) -> eps``: the same body with SDXL's inputs (ComfyUI's calling convention), for the CI.
 - ``load_sdmini(path) -> SDMiniUNet`` (eval mode, frozen).
 """
 from __future__ import annotations
@@ -107,7 +109,9 @@ class SDMiniUNet(nn.Module):
         if lora:
             raise ValueError("SDMiniUNet takes LoRAs through training/lora_delta.DeltaLoraModel, not forward(lora=)")
         temb = self.temb_mlp(timestep_embedding(t, self.temb_in))
-        ctx = self.context.unsqueeze(0).expand(x.shape[0], -1, -1)
+        return self._body(x, temb, self.context.unsqueeze(0).expand(x.shape[0], -1, -1))
+
+    def _body(self, x: torch.Tensor, temb: torch.Tensor, ctx: torch.Tensor) -> torch.Tensor:
         h0 = self.down0(self.conv_in(space_to_depth(x)), temb)                   # c1 @ 14
         h1 = self.down1_tf(self.down1(self.ds0(h0), temb), ctx)                 # c2 @ 7
         h = self.mid_tf(self.mid(h1, temb), ctx)
@@ -115,6 +119,25 @@ class SDMiniUNet(nn.Module):
         h = F.interpolate(h, scale_factor=2.0, mode="nearest")                   # c2 @ 14
         h = self.up0(torch.cat([h, h0], dim=1), temb)
         return depth_to_space(self.conv_out(F.silu(self.norm_out(h))))
+
+
+class SDXLMiniUNet(SDMiniUNet):
+    """SD-mini shaped like SDXL's UNet at its inputs: ComfyUI's calling convention ``forward(x, timesteps, context,
+    y)``, the context given from outside (not learned), and the vector conditioning ``y`` [B, adm_channels] mapped
+    by ``label_emb`` (Linear, SiLU, Linear, as SDXL's) and added to the timestep embedding. For the CI's SDXL path of
+    the pack trainer (training/sdpack/conditioning.py); not a trained base."""
+
+    def __init__(self, ch: Tuple[int, int] = (16, 32), temb_dim: int = 32, heads: int = 2, ctx_dim: int = 16,
+                 adm_channels: int = 24) -> None:
+        super().__init__(ch, temb_dim, heads, 1, ctx_dim)
+        del self.context
+        self.config = {**self.config, "arch": "sdxlmini", "ctx_tokens": None, "adm_channels": adm_channels}
+        self.label_emb = nn.Sequential(nn.Linear(adm_channels, temb_dim), nn.SiLU(), nn.Linear(temb_dim, temb_dim))
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, context: torch.Tensor,  # type: ignore[override]
+                y: torch.Tensor) -> torch.Tensor:
+        temb = self.temb_mlp(timestep_embedding(timesteps, self.temb_in)) + self.label_emb(y)
+        return self._body(x, temb, context)
 
 
 def build_sdmini(cfg: dict) -> SDMiniUNet:

@@ -17,6 +17,7 @@ import { parseSafetensors } from '../lora/safetensors-reader.js';
 import { parseOptions } from './calculator-options.js';
 import type { RegisterCommand } from './commands.js';
 import { emit } from './output.js';
+import { registerClipFrames } from './pack-clip-frames.js';
 
 const schema = z.object({
   embeddings: z.string({ message: '--embeddings is required' }).min(1),
@@ -51,7 +52,7 @@ function human(m: ConditioningManifest, dir: string): string {
   ].join('\n');
 }
 
-/** Registers `pack` (today one subcommand: build-conditioning). */
+/** Registers `pack`: build-conditioning, and clip-frames for the SD pack trainer. */
 export const registerPack: RegisterCommand = (program: Command) => {
   const pack = program.command('pack').description('model packs: build a conditioning pack for the Stable Diffusion route');
   pack.command('build-conditioning')
@@ -72,4 +73,5 @@ export const registerPack: RegisterCommand = (program: Command) => {
       await writeConditioningPack(dir, built, o.force === true);
       emit(o.json === true, built.manifest, (m) => human(m, dir));
     });
+  registerClipFrames(pack);
 };

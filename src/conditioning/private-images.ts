@@ -23,8 +23,12 @@ export interface PrivateImageBatchOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Resizes one decoded image to size × size RGB ("cover", centre crop, Lanczos-3); the identity when it already is. */
-async function squareRgb(img: DecodedImage, size: number): Promise<Uint8Array> {
+/**
+ * Resizes one decoded image to size × size RGB ("cover", centre crop, Lanczos-3); the identity when it already is.
+ * The SD pack trainer makes its public CLIP-vision frames with this same function (src/cli/pack-clip-frames.ts), so
+ * that φ is trained on exactly the pixels the private route gives CLIPVisionEncode.
+ */
+export async function squareRgb(img: DecodedImage, size: number): Promise<Uint8Array> {
   if (img.width === size && img.height === size) return img.rgb;
   const { data } = await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(size, size, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })

@@ -140,10 +140,17 @@ def test_public_folder_sets_are_subfolders_else_kmeans_pseudo_sets_and_an_empty_
     from PIL import Image
     from training.sdpack.sets import build_public_sets, list_public_sets
 
-    def encode(images):
-        # A stand-in encoder for the test: mean colour as the "embedding", a 2x2 average as the "latent".
+    from training.sdpack.sets import load_images
+
+    def encode(images, clip_images):
+        # A stand-in encoder for the test: the CLIP images' mean colour as the "embedding", a 2x2 subsample as the
+        # "latent" (the VAE images are at the training size; the CLIP images come from clip_images, in order).
         assert images.shape[1:] == (8, 8, 3) and 0 <= float(images.min()) and float(images.max()) <= 1
-        return images.mean((1, 2)) - 0.5, images.permute(0, 3, 1, 2)[:, :, ::4, ::4]
+        assert clip_images.shape[1:] == (4, 4, 3) and clip_images.shape[0] == images.shape[0]
+        return clip_images.mean((1, 2)) - 0.5, images.permute(0, 3, 1, 2)[:, :, ::4, ::4]
+
+    def clip_images(paths):
+        return load_images(paths, 4)
 
     def write(folder, colour, count):
         folder.mkdir(parents=True, exist_ok=True)
@@ -159,13 +166,13 @@ def test_public_folder_sets_are_subfolders_else_kmeans_pseudo_sets_and_an_empty_
     write(tmp_path / "sets" / "blue", (0, 0, 200), 4)
     write(tmp_path / "sets" / "lonely", (0, 200, 0), 1)
     notes = []
-    sets = build_public_sets(tmp_path / "sets", encode, size=8, batch=2, log=notes.append)
+    sets = build_public_sets(tmp_path / "sets", encode, clip_images, size=8, batch=2, log=notes.append)
     assert sets.names == ["blue", "red"] and [e.shape[0] for e in sets.embeds] == [4, 3]
     assert sets.latents[0].shape == (4, 3, 2, 2) and "lonely" in notes[0]
     write(tmp_path / "flat", (220, 0, 0), 5)
     for i in range(5):
         Image.new("RGB", (9, 9), (0, 0, 210 + i)).save(tmp_path / "flat" / f"b{i}.png")
-    flat = build_public_sets(tmp_path / "flat", encode, size=8, pseudo_sets=2, seed=0, log=notes.append)
+    flat = build_public_sets(tmp_path / "flat", encode, clip_images, size=8, pseudo_sets=2, seed=0, log=notes.append)
     assert sorted(e.shape[0] for e in flat.embeds) == [5, 5] and flat.names == ["cluster00", "cluster01"]
     for e in flat.embeds:   # each pseudo-set is one colour
         assert float(e.std(0).max()) < 0.05

@@ -4,8 +4,10 @@
       --data PUBLIC_DIR --pack-id my-sd15-pack --pack-dir COMFY/models/dp_hyperlora/my-sd15-pack [--steps 2000]
 
 ``--checkpoint`` loads MODEL, CLIP and VAE from one file and encodes the empty prompt with its CLIP. Without a full
-checkpoint, ``--unet`` and ``--vae`` load the parts; the empty-prompt context then comes from ``--zero-context``
-(zeros [1, 77, 768]; for pipeline checks with random-weight models only: a real pack needs the real empty prompt).
+checkpoint, ``--unet`` and ``--vae`` load the parts; the empty-prompt conditioning then comes from ``--zero-context``
+(zeros shaped for the base: context [1, 77, 768] for SD1.5; context [1, 77, 2048] and a pooled output [1, 1280] for
+SDXL, from which ComfyUI builds y; for pipeline checks with random-weight models only: a real pack needs the real
+empty prompt). The base (SD1.5 or SDXL) is read from the model itself.
 The run folder (``--run``, default PACK_DIR.run) holds the resumable checkpoint: the same command resumes. Prints the
 summary as JSON on stdout; progress on stderr.
 """
@@ -21,8 +23,8 @@ from pathlib import Path
 def _parse(argv):
     ap = argparse.ArgumentParser(prog="python3 -m training.sdpack", description=__doc__.split("\n\n")[0])
     ap.add_argument("--comfy", required=True, help="a ComfyUI source tree (0.3.64 tested); its loaders are used")
-    ap.add_argument("--checkpoint", help="SD1.5 checkpoint (UNet + CLIP + VAE)")
-    ap.add_argument("--unet", help="SD1.5 UNet alone (diffusion_models/) when there is no full checkpoint")
+    ap.add_argument("--checkpoint", help="SD1.5 or SDXL checkpoint (UNet + CLIP + VAE)")
+    ap.add_argument("--unet", help="SD1.5 or SDXL UNet alone (diffusion_models/) when there is no full checkpoint")
     ap.add_argument("--vae", help="the VAE, with --unet")
     ap.add_argument("--zero-context", action="store_true", help="zeros as the empty-prompt context (checks only)")
     ap.add_argument("--clip-vision", required=True, help="the CLIP-vision model DP Embed (CLIP Vision) will use")
@@ -54,7 +56,6 @@ def _load(a):
     sys.argv = [sys.argv[0]] + (["--cpu"] if a.cpu else [])
     import comfy.options
     comfy.options.enable_args_parsing()
-    import torch
     import comfy.clip_vision
     import comfy.sd
     import comfy.utils
@@ -69,7 +70,8 @@ def _load(a):
         raise SdPackError("give --checkpoint, or --unet with --vae and --zero-context (checks without a text encoder)")
     model = comfy.sd.load_diffusion_model(a.unet)
     vae = comfy.sd.VAE(sd=comfy.utils.load_torch_file(a.vae))
-    return model, clip_vision, vae, [[torch.zeros(1, 77, 768), {}]], Path(a.unet).name
+    from .comfy_backend import zero_conditioning
+    return model, clip_vision, vae, zero_conditioning(model), Path(a.unet).name
 
 
 def main(argv=None) -> int:

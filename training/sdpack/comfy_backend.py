@@ -1,18 +1,25 @@
 """The ComfyUI side of the trainer: the user's own models, through ComfyUI's own objects (imported lazily, so the
 rest of training/sdpack runs without ComfyUI).
 
-- ``WeightWrapperDenoiser(patcher, layout, context)``: the base UNet with the generated LoRA applied through
+- ``WeightWrapperDenoiser(patcher, layout, cond)``: the base UNet with the generated LoRA applied through
   ComfyUI's weight-wrapper seam (``ModelPatcher.add_weight_wrapper``: ComfyUI calls the wrapper on each target weight
   as the layer runs, ``W -> W + s·up@down``), with training.lora_delta.DeltaLoraModel's calling convention
-  ``forward(x_t, t, lora, lora_scale) -> eps``. The LoRA tensors stay differentiable, so gradients reach ρ and φ.
+  ``forward(x_t, t, lora, lora_scale) -> eps``, under the run's fixed conditioning (conditioning.UNetConditioning:
+  the context, and SDXL's vector y). The LoRA tensors stay differentiable, so gradients reach ρ and φ.
+- ``detect_base(patcher) -> "sd15" | "sdxl"``: the pack target of the connected MODEL (its ComfyUI model config), or a
+  SdPackError naming an unsupported base.
 - ``make_trainable(patcher)``: ComfyUI loads weights under ``torch.inference_mode``; autograd cannot save inference
   tensors for backward, so the UNet's parameters and buffers are re-made as ordinary tensors (same values).
 - ``unet_sha256(patcher) -> (hex, description)``: the base checkpoint's identity, re-exported from training/unet_identity.py
   (the one function the trainer and the bridge's base check share).
 - ``clip_vision_family(output) -> {family, dim}``: the model family from the CLIP_VISION_OUTPUT's shapes (the same
   rule and table as src/conditioning/family.ts; test_sdpack_family.py checks they agree).
-- ``encoder_for(model, clip_vision, vae, crop)``: ``images -> (image_embeds, latents)`` for sets.build_public_sets.
-- ``context_of(conditioning)``: the empty-prompt context [1, tokens, width] from a CONDITIONING.
+- ``encoder_for(model, clip_vision, vae)``: ``(images, clip_images) -> (image_embeds, latents)`` for
+  sets.build_public_sets (CLIP-vision through CLIPVisionEncode's call with crop "center").
+- ``empty_prompt_conditioning(patcher, conditioning, resolution) -> UNetConditioning``: what the UNet is given
+  for that CONDITIONING at that image size, built by ComfyUI's own sampler code (convert_cond, encode_model_conds
+  with the model's extra_conds: SDXL's y from encode_adm), exactly as a KSampler at that resolution builds it.
+- ``zero_conditioning(patcher)``: zeros in the shape of the base's empty-prompt CONDITIONING (checks only).
 - ``auto_loss_images(patcher, latent_hw, requested)``: the per-set loss batch that fits the device's free memory.
 """
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from .conditioning import UNetConditioning, base_from_config, call_unet
 from .errors import SdPackError
 from .layout import Module, check_layout
 from ..unet_identity import unet_sha256  # noqa: F401 - moved there (one function for trainer and bridge); re-exported for pipeline.py
@@ -90,7 +98,7 @@ def make_trainable(patcher) -> None:
 class WeightWrapperDenoiser(nn.Module):
     """base UNet (frozen) + generated LoRA through ModelPatcher.add_weight_wrapper; eps-prediction at timestep t."""
 
-    def __init__(self, patcher, layout: Sequence[Module], context: torch.Tensor) -> None:
+    def __init__(self, patcher, layout: Sequence[Module], cond: UNetConditioning) -> None:
         super().__init__()
         import comfy.model_management as mm
         shapes = {k: tuple(v.shape) for k, v in patcher.model.diffusion_model.state_dict().items()}
@@ -105,35 +113,69 @@ class WeightWrapperDenoiser(nn.Module):
             p.requires_grad_(False)
         self.device = self.patcher.load_device
         self.dtype = self.patcher.model.get_dtype()
-        with torch.inference_mode(False):
-            self.context = context.to(self.device, self.dtype).clone()   # not an inference tensor
+        self.cond = cond.to(self.device, self.dtype)   # ordinary tensors, not inference tensors
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, lora=None, lora_scale=1.0) -> torch.Tensor:
         self.slot.lora, self.slot.scale = lora, lora_scale
         try:
-            ctx = self.context.expand(x.shape[0], -1, -1)
-            eps = self.patcher.model.diffusion_model(x.to(self.device, self.dtype), timesteps=t.to(self.device),
-                                                     context=ctx)
+            eps = call_unet(self.patcher.model.diffusion_model, x.to(self.device, self.dtype), t.to(self.device),
+                            self.cond)
         finally:
             self.slot.lora = None
         return eps.float()
 
 
-def context_of(conditioning) -> torch.Tensor:
-    """The context tensor [1, tokens, width] of a CONDITIONING (connect CLIPTextEncode with an empty prompt)."""
+def detect_base(patcher) -> str:
+    """``sd15`` or ``sdxl`` from the MODEL's ComfyUI model config (comfy.supported_models) and prediction type."""
+    base = patcher.model
+    return base_from_config(type(base.model_config).__name__, base.model_type.name)
+
+
+def empty_prompt_conditioning(patcher, conditioning, resolution: int) -> UNetConditioning:
+    """The UNet's conditioning for ``conditioning`` (CLIPTextEncode of an empty prompt) at ``resolution`` px,
+    through ComfyUI's own sampler code: convert_cond, then encode_model_conds with the model's extra_conds (SDXL:
+    encode_adm from the pooled output and width = height = resolution, no crop), as a KSampler builds it."""
+    import comfy.sampler_helpers
+    import comfy.samplers
     try:
         ctx = conditioning[0][0]
-    except (IndexError, TypeError) as e:
+        extras = conditioning[0][1]
+    except (IndexError, TypeError, KeyError) as e:
         raise SdPackError("empty_prompt must be a CONDITIONING (CLIPTextEncode of an empty prompt)") from e
-    if ctx.dim() != 3 or ctx.shape[0] != 1:
-        raise SdPackError(f"empty_prompt's conditioning has shape {list(ctx.shape)}, expected [1, tokens, width]")
-    return ctx
+    if not torch.is_tensor(ctx) or ctx.dim() != 3 or ctx.shape[0] != 1:
+        raise SdPackError(f"empty_prompt's conditioning has shape {list(getattr(ctx, 'shape', []))}, expected "
+                          "[1, tokens, width]: connect CLIPTextEncode of an empty prompt")
+    base = patcher.model
+    if base.adm_channels and extras.get("pooled_output") is None:
+        raise SdPackError(f"empty_prompt has no pooled text output, which this {type(base.model_config).__name__} "
+                          "model needs (its vector conditioning y): connect CLIPTextEncode of an empty prompt with "
+                          "the checkpoint's own CLIP")
+    h = resolution // 8
+    noise = torch.zeros(1, base.latent_format.latent_channels, h, h)
+    conds = comfy.samplers.encode_model_conds(base.extra_conds, comfy.sampler_helpers.convert_cond(conditioning[:1]),
+                                              noise, torch.device("cpu"), "positive", latent_image=noise, seed=0)
+    model_conds = conds[0]["model_conds"]
+    if "c_concat" in model_conds:
+        raise SdPackError("the connected MODEL is an inpainting (or other image-conditioned) model; packs are trained "
+                          "for the text-to-image base checkpoint: load that")
+    y = model_conds.get("y")
+    return UNetConditioning(model_conds["c_crossattn"].cond, None if y is None else y.cond)
 
 
-def encoder_for(model, clip_vision, vae, crop: bool = True):
-    """images [N,H,W,3] -> (image_embeds [N,D], latents [N,4,h,w] scaled as the UNet reads them)."""
-    def encode(images: torch.Tensor):
-        out = clip_vision.encode_image(images, crop=crop)
+def zero_conditioning(patcher):
+    """A CONDITIONING of zeros shaped for the loaded base: context [1, 77, context_dim], and for SDXL a pooled output
+    [1, 1280] (ComfyUI builds y from it). For checks with random-weight models only (no text encoder)."""
+    width = patcher.model.model_config.unet_config["context_dim"]
+    extras = {"pooled_output": torch.zeros(1, 1280)} if detect_base(patcher) == "sdxl" else {}
+    return [[torch.zeros(1, 77, width), extras]]
+
+
+def encoder_for(model, clip_vision, vae):
+    """``(images, clip_images) -> (image_embeds [N,D], latents [N,4,h,w] scaled as the UNet reads them)``: the
+    latents from the images at the training resolution; image_embeds from clip_images through ``encode_image(...,
+    crop=True)``, the call CLIPVisionEncode makes with crop "center" (see frames.py)."""
+    def encode(images: torch.Tensor, clip_images: torch.Tensor):
+        out = clip_vision.encode_image(clip_images, crop=True)
         lat = model.model.process_latent_in(vae.encode(images[:, :, :, :3]))
         return out.image_embeds, lat
     return encode

@@ -16,7 +16,7 @@ log = logging.getLogger("dp_hyperlora")
 
 
 class TrainSDPack:
-    """Meta-trains φ head + ρ for the connected SD1.5 checkpoint on a folder of public images and exports the pack."""
+    """Meta-trains φ head + ρ for the connected SD1.5 or SDXL checkpoint on a folder of public images and exports the pack."""
 
     CATEGORY = "DP HyperLoRA/training"
     DESCRIPTION = ("Trains a DP hypernetwork pack for this checkpoint from a folder of PUBLIC images (hours on a GPU; "
@@ -32,10 +32,10 @@ class TrainSDPack:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {
-            "model": ("MODEL", {"tooltip": "The SD1.5 checkpoint's MODEL the pack is for (frozen; its UNet weights' hash goes in the manifest)."}),
+            "model": ("MODEL", {"tooltip": "The SD1.5 or SDXL checkpoint's MODEL the pack is for (frozen; the base is detected from it; its UNet weights' hash goes in the manifest)."}),
             "clip_vision": ("CLIP_VISION", {"tooltip": "The CLIP-vision model you will use with DP Embed (CLIP Vision); the pack only works with this family."}),
             "vae": ("VAE", {"tooltip": "The checkpoint's VAE: public images are turned into latents with it."}),
-            "empty_prompt": ("CONDITIONING", {"tooltip": "CLIPTextEncode of an empty prompt with the checkpoint's CLIP: the text context the LoRA learns under."}),
+            "empty_prompt": ("CONDITIONING", {"tooltip": "CLIPTextEncode of an empty prompt with the checkpoint's CLIP: the text context (and for SDXL the pooled output, from which ComfyUI builds the vector conditioning at the training resolution) the LoRA learns under."}),
             "public_folder": ("STRING", {"default": "", "tooltip": "A folder of PUBLIC images (never private ones): its sub-folders are the training sets."}),
             "pack_name": ("STRING", {"default": "my-sd15-pack", "tooltip": "Folder and id of the pack under models/dp_hyperlora (lower case, digits, . _ -)."}),
             "steps": ("INT", {"default": 2000, "min": 1, "max": 1000000, "tooltip": "Meta-training steps (each uses 4 public sets)."}),

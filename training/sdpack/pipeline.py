@@ -15,10 +15,11 @@ from typing import Callable, Optional
 
 import torch
 
-from .comfy_backend import (WeightWrapperDenoiser, auto_loss_images, clip_vision_family, context_of, encoder_for,
-                            unet_sha256)
+from .comfy_backend import (WeightWrapperDenoiser, auto_loss_images, clip_vision_family, detect_base,
+                            empty_prompt_conditioning, encoder_for, unet_sha256)
 from .errors import SdPackError
 from .export import export_sdpack
+from .frames import PRIVATE_ROUTE_SIZE, clip_frames, image_of
 from .layout import fixed_layout
 from .meta_train import FINAL, MetaTrainer, load_trained
 from .schedules import schedule_from_sigmas
@@ -34,7 +35,6 @@ class TrainOptions:
     run_dir: Path
     pack_dir: Path
     pack_id: str
-    target: str = "sd15"
     steps: int = 2000
     resolution: int = 512
     loss_images: int = 4
@@ -59,17 +59,22 @@ def train_pack(model, clip_vision, vae, conditioning, o: TrainOptions,
     for what, obj in (("MODEL", model), ("CLIP_VISION", clip_vision), ("VAE", vae), ("empty_prompt", conditioning)):
         if obj is None:
             raise SdPackError(f"no {what} given: load the checkpoint, CLIP-vision model and VAE the pack is for")
-    layout = fixed_layout(o.target)
-    ctx = context_of(conditioning)
+    target = detect_base(model)
+    layout = fixed_layout(target)
+    cond = empty_prompt_conditioning(model, conditioning, o.resolution)
+    log(f"base model: {target} (text context {list(cond.context.shape)}"
+        + ("" if cond.y is None else f", vector conditioning y {list(cond.y.shape)}") + ")")
     with torch.inference_mode(False), torch.enable_grad():
-        denoiser = WeightWrapperDenoiser(model, layout, ctx)
+        denoiser = WeightWrapperDenoiser(model, layout, cond)
         # No autograd through the frozen encoders (their parameters may require grad: ComfyUI never needed to
         # turn that off, it runs under inference mode); ordinary tensors, not inference tensors, for training.
         with torch.no_grad():
             probe = clip_vision.encode_image(torch.zeros(1, 224, 224, 3))
             family = clip_vision_family(probe)
             log(f"CLIP-vision model: {family['family']} ({family['dim']} dimensions)")
-            sets = build_public_sets(o.public_folder, encoder_for(model, clip_vision, vae), o.resolution,
+            frame_size = PRIVATE_ROUTE_SIZE
+            sets = build_public_sets(o.public_folder, encoder_for(model, clip_vision, vae),
+                                     lambda paths: image_of(clip_frames(paths, frame_size)), o.resolution,
                                      o.pseudo_sets, o.seed, log=log)
         log(f"public data: {sets.describe()}")
         hw = tuple(sets.latents[0].shape[2:])
@@ -90,13 +95,15 @@ def train_pack(model, clip_vision, vae, conditioning, o: TrainOptions,
     mm.unload_all_models()
     sha, how = unet_sha256(model)
     manifest = export_sdpack(
-        load_trained(o.run_dir / FINAL), layout, o.pack_dir, pack_id=o.pack_id, version=o.version, target=o.target,
+        load_trained(o.run_dir / FINAL), layout, o.pack_dir, pack_id=o.pack_id, version=o.version, target=target,
         clip_vision=family, base={"unetSha256": sha, "name": o.base_name, "hashOf": how},
         training={"data": o.data_description, "setNames": sets.names, **sets.describe(), "resolution": o.resolution,
+                  "clipVisionInput": {"size": frame_size, "crop": "center",
+                                      "madeBy": "Load Private Images' decodeImage + squareRgb, then CLIPVisionEncode"},
                   "lossImagesPerSet": loss_images, "setsPerStep": trainer.cfg["groups"], "seed": o.seed,
                   "trainer": "training/sdpack (dp-hyperlora)", "fixedBatchLoss": {"before": before, "after": after},
                   **o.extra},
         licenses={"code": "MIT", "weights": "same terms as the base checkpoint and CLIP-vision model it was trained on",
                   "data": o.data_license})
     return {"pack": str(o.pack_dir), "stats": stats, "fixed_batch_loss": {"before": before, "after": after},
-            "manifest_id": manifest["id"], "unet_sha256": sha, "clip_vision": family}
+            "manifest_id": manifest["id"], "target": target, "unet_sha256": sha, "clip_vision": family}

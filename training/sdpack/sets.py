@@ -7,9 +7,11 @@
   of similar images, the kind of set a user personalises on.
 - An empty folder, or one without readable images, is a ``SdPackError`` that says what was looked for.
 
-Images are decoded with PIL, made RGB, resized so the short side is ``size`` and centre-cropped to size×size, as a
-ComfyUI IMAGE batch (float [N, size, size, 3] in [0, 1]). The data is public by definition: names and counts may be
-logged and recorded in the manifest.
+For the VAE, images are decoded with PIL, made RGB, resized so the short side is ``size`` (the training resolution)
+and centre-cropped to size×size, as a ComfyUI IMAGE batch (float [N, size, size, 3] in [0, 1]). For CLIP-vision,
+``clip_images(paths)`` gives each image as the private route would give it to CLIPVisionEncode (frames.py: the
+product's own decoding and squaring), so φ sees the same input for the same image both ways. The data is public by
+definition: names and counts may be logged and recorded in the manifest.
 """
 from __future__ import annotations
 
@@ -24,7 +26,10 @@ from .errors import SdPackError
 from .meta_train import PublicSets
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
-Encode = Callable[[torch.Tensor], Tuple[torch.Tensor, torch.Tensor]]
+# (images at the training resolution, CLIP-vision images) -> (image_embeds [N, D], latents [N, C, h, w])
+Encode = Callable[[torch.Tensor, torch.Tensor], Tuple[torch.Tensor, torch.Tensor]]
+# image paths -> the CLIP-vision IMAGE batch [N, s, s, 3] for them
+ClipImages = Callable[[List[Path]], torch.Tensor]
 
 
 def _images_in(folder: Path) -> List[Path]:
@@ -83,17 +88,20 @@ def pseudo_set_labels(embeds: torch.Tensor, k: int, seed: int) -> np.ndarray:
     return labels
 
 
-def build_public_sets(folder: Path, encode: Encode, size: int, pseudo_sets: int = 16, seed: int = 0,
-                      batch: int = 8, min_set: int = 2, log: Callable[[str], None] = lambda s: None) -> PublicSets:
-    """Encode every public image once (CLIP-vision image_embeds and latents, via ``encode(images)``) and group them."""
+def build_public_sets(folder: Path, encode: Encode, clip_images: ClipImages, size: int, pseudo_sets: int = 16,
+                      seed: int = 0, batch: int = 8, min_set: int = 2,
+                      log: Callable[[str], None] = lambda s: None) -> PublicSets:
+    """Encode every public image once (CLIP-vision image_embeds and latents, via ``encode(images, clip_images)``)
+    and group them."""
     groups, notes = list_public_sets(folder, min_set)
     for n in notes:
         log(n)
     embeds, latents, names = [], [], []
     for name, paths in groups:
         es, ls = [], []
+        clip = clip_images(paths)
         for start in range(0, len(paths), batch):
-            e, lat = encode(load_images(paths[start:start + batch], size))
+            e, lat = encode(load_images(paths[start:start + batch], size), clip[start:start + batch])
             es.append(e.float().cpu())
             ls.append(lat.float().cpu())
         embeds.append(torch.cat(es))
