@@ -21,7 +21,9 @@ const IMAGES = 6;
 
 interface Outcome { ok: boolean; releaseId?: number; code?: string; message?: string }
 
-test(`${PROCESSES} processes releasing on overlapping sets never overspend any image`, async (t) => {
+// Bounded, generous: under heavy load the children wait for the ledger's lock (60 s each at most), but a stuck
+// run must fail rather than hang the suite.
+test(`${PROCESSES} processes releasing on overlapping sets never overspend any image`, { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dp-ledger-race-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'ledger.sqlite');
@@ -33,15 +35,19 @@ test(`${PROCESSES} processes releasing on overlapping sets never overspend any i
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'race', db, JSON.stringify(seeds), String(ATTEMPTS), String(releaseRho), `p${c}`],
       { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     const lines: string[] = [];
-    const ready = new Promise<void>((resolve) => {
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ready = new Promise<void>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (line) => {
         if (line === 'READY') resolve();
         else lines.push(line);
       });
+      // A child that dies before READY (e.g. LEDGER_BUSY while the ledger is being created) fails the test
+      // instead of leaving it waiting for a line that never comes.
+      void exited.then((code) => reject(new Error(`child p${c} exited with ${String(code)} before READY; its stderr is above`)));
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     return { child, lines, ready, exited };
   });
+  t.after(() => { for (const c of children) if (c.child.exitCode === null) c.child.kill(); });
   await Promise.all(children.map((c) => c.ready));
   for (const c of children) c.child.stdin.end('go\n');
   const codes = await Promise.all(children.map((c) => c.exited));
