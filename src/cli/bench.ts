@@ -19,14 +19,15 @@ interface Benchmark { readonly name: string; readonly command: string; readonly 
 
 function listBenchmarks(): Benchmark[] {
   const out: Benchmark[] = [];
-  for (const file of readdirSync(join(root, 'bench')).sort()) {
+  for (const file of readdirSync(join(root, 'bench'))) {
     const m = /^([a-z0-9-]+)\.(ts|py)$/.exec(file);
     if (!m?.[1]) continue; // helper modules (e.g. bridge_bench_host.py) are not benchmarks
     const name = m[1];
     if (m[2] === 'ts') out.push({ name, command: process.execPath, args: [join(root, 'dist', 'bench', `${name}.js`)] });
     else out.push({ name, command: '/usr/bin/python3', args: [join(root, 'bench', file)] });
   }
-  return out;
+  // By name, not file name: "demo" before "demo-strength" (as files, "demo-strength.ts" sorts first).
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export const registerBench: RegisterCommand = (program: Command, setStatus) => {
