@@ -55,14 +55,19 @@ def _lr_at(step: int, cfg: dict) -> float:
 
 
 def _resumable(saved: dict, cfg: dict, step: int) -> bool:
-    """A checkpoint continues this run if its config is this one, or this one without the extra cycles and the
-    checkpoint is still inside the first cycle (whose schedule does not depend on them)."""
+    """A checkpoint continues this run if its config is this one, or differs only in its cycles and the checkpoint
+    is still inside the cycles both share from the start (the schedule up to there is the same). So a run stopped
+    early continues with more cycles, and a finished one (its last checkpoint is inside its last cycle) gets more."""
     if saved == cfg:
         return True
     first = {k: v for k, v in cfg.items() if k != "extra_cycles"}
     strip = {k: v for k, v in saved.items() if k != "extra_cycles"}
-    return strip == first and step <= cfg["steps"] and all(
-        a == b for a, b in zip(_cycles(saved)[1:], _cycles(cfg)[1:]))
+    shared = 0
+    for a, b in zip(_cycles(saved), _cycles(cfg)):
+        if tuple(a) != tuple(b):
+            break
+        shared += a[0]
+    return strip == first and step <= shared
 
 
 def build_unet(cfg: dict) -> torch.nn.Module:

@@ -36,6 +36,8 @@ def main(argv: List[str] | None = None) -> int:
                     help="base.pt to start from (default: pack 2.0.0's base rebuilt from models/reference)")
     ap.add_argument("--seed", type=int, default=LONG_BASE_SEED)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cycles", type=int, default=12,
+                    help="1,000-step cycles in all (default 12); a finished run resumes from base_ckpt.pt when given more")
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                     help="auto: CUDA when torch sees a GPU, else the CPU (checkpoints move between the two)")
     a = ap.parse_args(argv)
@@ -48,7 +50,10 @@ def main(argv: List[str] | None = None) -> int:
         if not init.exists():
             base_from_pack(REPO_ROOT / "models" / "reference", init)
             log(f"base_long: pack 2.0.0's base rebuilt from ONNX -> {init}")
-    stats = train_base(a.out, LONG_BASE_CONFIG, seed=a.seed, init=init, device=a.device)
+    if a.cycles < 1:
+        ap.error("--cycles must be at least 1")
+    cfg = dict(LONG_BASE_CONFIG, extra_cycles=[[1000, 1e-3, 50]] * (a.cycles - 1))
+    stats = train_base(a.out, cfg, seed=a.seed, init=init, device=a.device)
     log(f"base_long: done {stats}")
     return 0
 

@@ -75,3 +75,27 @@ def test_device_choice_is_checked_and_recorded(tmp_path):
     assert stats["device"] == "cpu"
     saved = torch.load(tmp_path / "base.pt")
     assert all(t.device.type == "cpu" for t in saved["state_dict"].values())
+
+
+def test_a_finished_run_given_more_cycles_continues_exactly_and_a_changed_cycle_is_not_resumed(tmp_path, capfd):
+    small = dict(BASE_CONFIG, ch=[16, 32], steps=3, batch=8, warmup=1, ckpt_every=1, extra_cycles=[[2, 1e-3, 1]])
+    longer = dict(small, extra_cycles=[[2, 1e-3, 1], [2, 5e-4, 1]])
+    train_base(tmp_path / "a", longer, seed=5)                 # uninterrupted, three cycles
+    train_base(tmp_path / "b", small, seed=5)                  # two cycles, finished (last checkpoint at step 4)
+    capfd.readouterr()
+    stats = train_base(tmp_path / "b", longer, seed=5)         # given a third: continues from step 4
+    assert stats["steps"] == 7
+    assert "base: resuming at step 4" in capfd.readouterr().err
+    a = torch.load(tmp_path / "a" / "base.pt")["state_dict"]
+    b = torch.load(tmp_path / "b" / "base.pt")["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    # A second cycle with another peak lr does not share the schedule up to step 4: start again, not resume.
+    other = dict(small, extra_cycles=[[2, 2e-3, 1]])
+    train_base(tmp_path / "c", other, seed=5)
+    fresh = torch.load(tmp_path / "c" / "base.pt")["state_dict"]
+    train_base(tmp_path / "b2", small, seed=5)
+    capfd.readouterr()
+    train_base(tmp_path / "b2", other, seed=5)
+    assert "resuming" not in capfd.readouterr().err
+    b2 = torch.load(tmp_path / "b2" / "base.pt")["state_dict"]
+    assert all(torch.equal(fresh[k], b2[k]) for k in fresh)
