@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from training.diffusion import DEFAULT_SCHEDULE
-from training.lora_delta import DeltaLoraModel
 from training.sdmini import SDMiniUNet
 from training.sdpack.errors import SdPackError
 from training.sdpack.export import export_sdpack
@@ -17,30 +16,17 @@ from training.sdpack.layout import check_layout, fixed_layout, model_layout
 from training.sdpack.meta_train import CKPT, FINAL, MetaTrainer, PublicSets, load_trained
 from training.sdpack.schedules import schedule_from_sigmas, sd_schedule
 
-ATTN = [r"attn[12]\.to_(q|k|v|out)\.weight$"]
-CLIP_DIM = 24
+from sdpack_world import ATTN, CFG, CLIP_DIM, delta_model, public_sets
 
 
 def _world(seed=0, sets=3, per_set=6):
     """A frozen random SD-mini and public sets whose CLIP-like embeddings and images differ by set."""
     torch.manual_seed(seed)
-    unet = SDMiniUNet(ch=(16, 32), temb_dim=32, heads=2, ctx_tokens=4, ctx_dim=16).eval()
-    for p in unet.parameters():
-        p.requires_grad_(False)
+    unet = SDMiniUNet(ch=(16, 32), temb_dim=32, heads=2, ctx_tokens=4, ctx_dim=16).eval().requires_grad_(False)
     g = torch.Generator().manual_seed(seed + 1)
-    embeds, latents = [], []
-    for s in range(sets):
-        centre = torch.randn(CLIP_DIM, generator=g) * 3
-        embeds.append(centre + torch.randn(per_set, CLIP_DIM, generator=g))
-        pattern = torch.randn(1, 1, 28, 28, generator=g).clamp(-1, 1)
-        latents.append((pattern + 0.1 * torch.randn(per_set, 1, 28, 28, generator=g)).clamp(-1, 1))
+    sets_ = public_sets(g, sets, per_set)
     layout = model_layout(unet, ATTN)
-    return DeltaLoraModel(unet, [(m.weight, m.out, m.fan_in, (m.out, m.fan_in)) for m in layout]), layout, \
-        PublicSets(embeds, latents, [f"set{s}" for s in range(sets)])
-
-
-CFG = dict(dim=8, head_hidden=16, rank=2, alpha=2.0, components=3, rho_hidden=8, n_min=6, n_max=6, groups=3,
-           loss_images=6, enc_images=6, p_no_noise=1.0, lr_hyper=3e-2, lr_head=3e-2, steps=25, ckpt_every=10)
+    return delta_model(unet, layout), layout, sets_
 
 
 def test_overfit_on_a_fixed_batch_the_loss_falls_and_gradients_reach_rho_and_the_head(tmp_path):

@@ -7,18 +7,16 @@ import pytest
 import torch
 
 from training.diffusion import DEFAULT_SCHEDULE
-from training.lora_delta import DeltaLoraModel
 from training.sdmini import SDXLMiniUNet
 from training.sdpack.conditioning import ConditionedUNet, UNetConditioning, base_from_config, call_unet
 from training.sdpack.errors import SdPackError
 from training.sdpack.export import export_sdpack
 from training.sdpack.layout import model_layout
-from training.sdpack.meta_train import FINAL, MetaTrainer, PublicSets, load_trained
+from training.sdpack.meta_train import FINAL, MetaTrainer, load_trained
 
-ATTN = [r"attn[12]\.to_(q|k|v|out)\.weight$"]
-CLIP_DIM, ADM = 24, 20
-CFG = dict(dim=8, head_hidden=16, rank=2, alpha=2.0, components=3, rho_hidden=8, n_min=6, n_max=6, groups=3,
-           loss_images=6, enc_images=6, p_no_noise=1.0, lr_hyper=3e-2, lr_head=3e-2, steps=25, ckpt_every=10)
+from sdpack_world import ATTN, CFG, CLIP_DIM, delta_model, public_sets
+
+ADM = 20
 
 
 def _xl_world(seed=0, sets=3, per_set=6):
@@ -27,16 +25,10 @@ def _xl_world(seed=0, sets=3, per_set=6):
     unet = SDXLMiniUNet(ch=(16, 32), temb_dim=32, heads=2, ctx_dim=16, adm_channels=ADM).eval().requires_grad_(False)
     g = torch.Generator().manual_seed(seed + 1)
     cond = UNetConditioning(torch.randn(1, 5, 16, generator=g), torch.randn(1, ADM, generator=g))
-    embeds, latents = [], []
-    for _ in range(sets):
-        centre = torch.randn(CLIP_DIM, generator=g) * 3
-        embeds.append(centre + torch.randn(per_set, CLIP_DIM, generator=g))
-        pattern = torch.randn(1, 1, 28, 28, generator=g).clamp(-1, 1)
-        latents.append((pattern + 0.1 * torch.randn(per_set, 1, 28, 28, generator=g)).clamp(-1, 1))
+    sets_ = public_sets(g, sets, per_set)
     base = ConditionedUNet(unet, cond)
     layout = model_layout(base, ATTN)
-    den = DeltaLoraModel(base, [(m.weight, m.out, m.fan_in, (m.out, m.fan_in)) for m in layout])
-    return den, layout, PublicSets(embeds, latents, [f"set{s}" for s in range(sets)]), unet, cond
+    return delta_model(base, layout), layout, sets_, unet, cond
 
 
 def test_the_sdxl_mini_reads_y_and_the_context_through_comfyuis_calling_convention():
