@@ -427,6 +427,21 @@ class VAEDecode:
         return (torch.zeros(b, h * 8, w * 8, 3),)
 
 
+def model_source(make_model):
+    """A node class with no inputs that outputs ``make_model()`` as MODEL (stands in for a checkpoint loader)."""
+    class StandinModel:
+        RETURN_TYPES = ("MODEL",)
+        FUNCTION = "run"
+
+        @classmethod
+        def INPUT_TYPES(cls):
+            return {"required": {}}
+
+        def run(self):
+            return (make_model(),)
+    return StandinModel
+
+
 class ModelSink:
     """Stands in for KSampler: an output node that consumes MODEL and CLIP."""
     RETURN_TYPES = ()

@@ -10,7 +10,7 @@ import shutil
 import pytest
 import torch
 
-from comfy_standin import FakeModel, TinyModel
+from comfy_standin import FakeModel, TinyModel, model_source
 from workflows_api import dp_chain
 
 SECRET = "secret_holiday_"
@@ -142,17 +142,7 @@ def _based_pack(comfy_root, name, identity, scheme):
 
 
 def _model_node(fill):
-    class StandinModel:
-        RETURN_TYPES = ("MODEL",)
-        FUNCTION = "run"
-
-        @classmethod
-        def INPUT_TYPES(cls):
-            return {"required": {}}
-
-        def run(self):
-            return (FakeModel("sd15", fill=fill),)
-    return StandinModel
+    return model_source(lambda: FakeModel("sd15", fill=fill))
 
 
 def test_hypernetwork_lora_warns_only_when_the_model_is_not_the_packs_base(host, based_pack, mods, caplog):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from comfy_standin import LORA_CALLS, PROGRESS_HOOKS, FakeModel, ModelSink, PreviewImage
+from comfy_standin import LORA_CALLS, PROGRESS_HOOKS, FakeModel, ModelSink, PreviewImage, model_source
 from workflows_api import dp_chain, reference_demo, with_save
 
 SECRET = "secret_holiday_"
@@ -88,17 +88,7 @@ def _assert_matches_real_unet(call, patched, arch):
 
 
 def _model_node(arch):
-    class StandinModel:
-        RETURN_TYPES = ("MODEL",)
-        FUNCTION = "run"
-
-        @classmethod
-        def INPUT_TYPES(cls):
-            return {"required": {}}
-
-        def run(self):
-            return (FakeModel(arch),)
-    return StandinModel
+    return model_source(lambda: FakeModel(arch))
 
 
 def test_save_dp_lora_writes_a_content_addressed_file_with_dp_metadata(host, comfy_root):
