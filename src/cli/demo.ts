@@ -15,7 +15,7 @@ import { DpHyperLoraError } from '../errors.js';
 import { openLedger } from '../dp/ledger.js';
 import { checkOutputPath, writeFileAtomic } from '../pack/atomic-write.js';
 import { bundledExampleSetDir, bundledReferencePackDir } from '../pack/bundled.js';
-import { evaluateLora, requireSampler } from '../pack/evaluate.js';
+import { evaluateLora, requireSampler, type LoraEvaluation } from '../pack/evaluate.js';
 import { loadPack } from '../pack/manifest.js';
 import { makeDpLora, type PublicReport } from '../pack/personalise.js';
 import { sampleGridPng } from '../pack/sample-grid.js';
@@ -90,7 +90,7 @@ function human(r: DemoReport): string {
 }
 
 /** The class-mix table's data, when the pack's classifier gave all three histograms and both KLs. */
-function classMix(names: readonly string[] | undefined, s: Awaited<ReturnType<typeof evaluateLora>>['scores']): ClassMix | undefined {
+function classMix(names: readonly string[] | undefined, s: LoraEvaluation['scores']): ClassMix | undefined {
   const set = s?.referenceClassHistogram;
   const base = s?.base.classHistogram;
   const lora = s?.lora.classHistogram;
