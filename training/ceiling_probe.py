@@ -113,6 +113,9 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--sample-scales", default="1",
                     help="comma-separated LoRA strengths to sample each fitted LoRA at (a user's LoRA strength "
                          "slider; 1 = as fitted); one result line per strength")
+    ap.add_argument("--guidance", default="1",
+                    help="comma-separated LoRA-guidance weights w (eps_base + w (eps_lora - eps_base)); 1 = none; "
+                         "one result line per strength and weight")
     a = ap.parse_args(argv)
     a.alpha = float(a.rank if a.alpha is None else a.alpha)
     setup_torch(a.threads)
@@ -126,8 +129,8 @@ def main(argv: List[str] | None = None) -> int:
     t_all = time.time()
     base_imgs = ddim_sample(model, a.samples, a.ddim, generator=torch.Generator().manual_seed(4242))
     base_hist = class_histogram(embed(fnet, base_imgs)[1])
-    scales = [float(v) for v in a.sample_scales.split(",")]
-    rows: Dict[float, List[Dict[str, Any]]] = {sc: [] for sc in scales}
+    combos = [(float(sc), float(w)) for sc in a.sample_scales.split(",") for w in a.guidance.split(",")]
+    rows: Dict[tuple, List[Dict[str, Any]]] = {c: [] for c in combos}
     out_dir = a.run / "probe"
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = [int(s) for s in a.seeds.split(",")] if a.seeds else None
@@ -137,30 +140,30 @@ def main(argv: List[str] | None = None) -> int:
         gen = torch.Generator().manual_seed(st["seed"] * 7919 + 10)
         lora, loss, saved = fit(model, x, a, gen)
         fit_s = time.time() - t0
-        for sc in scales:
-            # Common random numbers: the same generator seed for every strength of one set.
+        for sc, w in combos:
+            # Common random numbers: the same generator seed for every strength and weight of one set.
             imgs = ddim_sample(model, a.samples, a.ddim, lora=lora, lora_scale=sc * a.alpha / a.rank,
-                               generator=torch.Generator().manual_seed(st["seed"]))
+                               generator=torch.Generator().manual_seed(st["seed"]), guidance=w)
             hist = class_histogram(embed(fnet, imgs)[1])
-            row = {"seed": st["seed"], "sample_scale": sc, "kl": kl_divergence(hist, st["pi"]),
+            row = {"seed": st["seed"], "sample_scale": sc, "guidance": w, "kl": kl_divergence(hist, st["pi"]),
                    "histogram": hist.round(4).tolist(), "pi": np.round(st["pi"], 4).tolist(),
                    "base_histogram": base_hist.round(4).tolist(), "kl_base": kl_divergence(base_hist, st["pi"]),
                    "fit_seconds": fit_s, "final_loss": loss}
-            rows[sc].append(row)
+            rows[(sc, w)].append(row)
             # One line per finished set and strength, so a run killed part-way keeps what it measured.
             with (out_dir / "per_set.jsonl").open("a") as f:
                 f.write(json.dumps(dict(row, tag=a.tag, base=str(base_path))) + "\n")
-            log(f"probe set {st['seed']} strength {sc:g}: KL {row['kl']:.3f} (base {row['kl_base']:.3f}), "
+            log(f"probe set {st['seed']} strength {sc:g} guidance {w:g}: KL {row['kl']:.3f} (base {row['kl_base']:.3f}), "
                 f"fit {fit_s:.0f}s")
         if saved is not None:
             with torch.no_grad():
                 for p, s in zip(base.parameters(), saved):
                     p.copy_(s)
-    for sc in scales:
-        done = rows[sc]
+    for sc, w in combos:
+        done = rows[(sc, w)]
         result = {"tag": a.tag, "base": str(base_path), "targets": a.targets, "n_targets": len(layout),
                   "rank": a.rank, "alpha": a.alpha, "steps": a.steps, "lr": a.lr, "batch": a.batch,
-                  "gamma": a.gamma, "full": a.full, "sample_scale": sc,
+                  "gamma": a.gamma, "full": a.full, "sample_scale": sc, "guidance": w,
                   "lora_params": None if a.full else lora_param_count(make_delta_lora(layout, a.rank)),
                   "samples": a.samples, "ddim": a.ddim, "sets": len(done),
                   "kl_mean": float(np.mean([r["kl"] for r in done])),
@@ -169,7 +172,7 @@ def main(argv: List[str] | None = None) -> int:
         with (out_dir / "results.jsonl").open("a") as f:
             f.write(json.dumps(result) + "\n")
         what = "full fine-tune" if a.full else f"{a.targets} r{a.rank}"
-        log(f"probe {what} {a.steps} steps lr {a.lr} strength {sc:g}: mean KL {result['kl_mean']:.3f} "
+        log(f"probe {what} {a.steps} steps lr {a.lr} strength {sc:g} guidance {w:g}: mean KL {result['kl_mean']:.3f} "
             f"(base {result['kl_base_mean']:.3f}) over {len(done)} sets in {result['seconds']:.0f}s")
     return 0
 

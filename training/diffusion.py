@@ -89,8 +89,12 @@ def ddim_timesteps(steps: int, T: int = 1000) -> list:
 @torch.no_grad()
 def ddim_sample(model: torch.nn.Module, n: int, steps: int, lora: Optional[LoraDict] = None,
                 lora_scale: Scale = 1.0, generator: Optional[torch.Generator] = None, batch: int = 256,
-                schedule: Optional[Schedule] = None) -> torch.Tensor:
-    """Deterministic DDIM (eta = 0) from x_T ~ N(0, I); returns [n,1,28,28] clamped to [-1,1]."""
+                schedule: Optional[Schedule] = None, guidance: float = 1.0) -> torch.Tensor:
+    """Deterministic DDIM (eta = 0) from x_T ~ N(0, I); returns [n,1,28,28] clamped to [-1,1].
+
+    ``guidance`` w != 1 with a LoRA: LoRA guidance, eps = eps_base + w * (eps_lora - eps_base), classifier-free
+    guidance with "LoRA on" as the condition and the base as the unconditional model (two forwards per step).
+    Post-processing of the LoRA, so it costs no privacy."""
     sch = schedule or DEFAULT_SCHEDULE
     ts = ddim_timesteps(steps, sch.T)
     dev = next(model.parameters()).device
@@ -101,7 +105,11 @@ def ddim_sample(model: torch.nn.Module, n: int, steps: int, lora: Optional[LoraD
         for i, t in enumerate(ts):
             ab = sch.alpha_bar[t].to(dev)
             ab_prev = (sch.alpha_bar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)).to(dev)
-            eps = model(x, torch.full((m,), float(t), device=dev), lora=lora, lora_scale=lora_scale)
+            tt = torch.full((m,), float(t), device=dev)
+            eps = model(x, tt, lora=lora, lora_scale=lora_scale)
+            if lora is not None and guidance != 1.0:
+                eps_base = model(x, tt)
+                eps = eps_base + guidance * (eps - eps_base)
             x0 = ((x - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
             # Recompute eps from the clamped x0 so the update stays consistent (standard "clip_denoised").
             eps = (x - ab.sqrt() * x0) / (1 - ab).sqrt()

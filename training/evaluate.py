@@ -43,7 +43,8 @@ from .finetune import TUNING_GRID as FT_GRID, finetune_lora, tune_finetune
 from .hyper import dp_embedding, load_pack_modules, lora_from_embedding
 
 SEEDS_FILE = REPO_ROOT / "training" / "eval_seeds.json"
-FULL = {"samples": 500, "ddim_steps": 10, "tune_sets": 2, "tune_eps": [1.0, 8.0]}
+# guidance: LoRA-guidance weight w of every method's samples (diffusion.ddim_sample; 1 = the LoRA alone).
+FULL = {"samples": 500, "ddim_steps": 10, "tune_sets": 2, "tune_eps": [1.0, 8.0], "guidance": 1.0}
 SMOKE = {"samples": 24, "ddim_steps": 2, "tune_sets": 1, "tune_eps": [1.0], "sets": 2, "n": 16,
          "reference_size": 24, "epsilons": [1.0],
          "dpsgd_grid": {"clip": (0.03,), "schedule": ((2, 0.03),)}, "ft_grid": {"steps": (2,), "lr": (0.03,)}}
@@ -80,28 +81,46 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def get_tuning(unet, run_dir: Path, plan: Dict[str, Any], smoke: bool, base_hash: str) -> Dict[str, Any]:
-    """DP-SGD and fine-tuning hyperparameters, tuned on PUBLIC validation sets (cached in bench/results)."""
-    path = (Path(run_dir) / "dpsgd-tuning.json") if smoke else REPO_ROOT / "bench" / "results" / "dpsgd-tuning.json"
+def _tuning_plan(plan: Dict[str, Any]) -> Dict[str, Any]:
+    """What the tuned values depend on besides the base (a change re-tunes)."""
+    keys = ("tune_metric", "tune_eps", "tune_sets", "tune_reference", "samples_tune", "ddim_steps", "guidance")
+    return {k: plan[k] for k in keys if k in plan}
+
+
+def get_tuning(unet, run_dir: Path, plan: Dict[str, Any], smoke: bool, base_hash: str,
+               path: Optional[Path] = None, fnet: Any = None) -> Dict[str, Any]:
+    """DP-SGD and fine-tuning hyperparameters, tuned on PUBLIC validation sets (cached in bench/results, or
+    in ``path``)."""
+    if path is None:
+        path = (Path(run_dir) / "dpsgd-tuning.json") if smoke else REPO_ROOT / "bench" / "results" / "dpsgd-tuning.json"
     if path.exists() and os.environ.get("DPHL_RETUNE") != "1":
         tuned = json.loads(path.read_text())
         # Hyperparameters tuned on another base model are not this base's tuned baselines: redo them.
-        if tuned.get("base_hash") == base_hash:
+        if tuned.get("base_hash") == base_hash and tuned.get("plan") == _tuning_plan(plan):
             log(f"evaluate: reusing tuning from {path} (same base {base_hash}; DPHL_RETUNE=1 redoes it)")
             return tuned
-        log(f"evaluate: {path} was tuned on base {tuned.get('base_hash')}, this base is {base_hash}: re-tuning")
+        log(f"evaluate: {path} was tuned on base {tuned.get('base_hash')} with {tuned.get('plan')}; this run is base "
+            f"{base_hash} with {_tuning_plan(plan)}: re-tuning")
     t0 = time.time()
-    sets = tuning_sets(seed=1, count=plan["tune_sets"], n=SMOKE["n"] if smoke else 128,
-                       held_out=16 if smoke else 64)
-    dgrid = SMOKE["dpsgd_grid"] if smoke else DPSGD_GRID
-    fgrid = SMOKE["ft_grid"] if smoke else FT_GRID
-    count = len(plan["tune_eps"]) * int(np.prod([len(v) for v in dgrid.values()])) * len(sets)
-    count += int(np.prod([len(v) for v in fgrid.values()])) * len(sets)
-    bar = Progress(count, "tune dpsgd/finetune (public sets)")
-    dp = tune_dpsgd(unet, plan["tune_eps"], dgrid, sets, seed=1, progress=bar)
-    ft = tune_finetune(unet, fgrid, sets, seed=1, progress=bar)
-    bar.close()
-    tuned = {"base_hash": base_hash, "tune_sets": len(sets), "tune_eps": plan["tune_eps"], "dpsgd": dp,
+    if plan.get("tune_metric") == "fid" and not smoke:
+        from .tune_fid import fid_tuning_jobs, tune_dpsgd_fid, tune_finetune_fid
+        sets = tuning_sets(seed=1, count=plan["tune_sets"], n=128, held_out=plan["tune_reference"])
+        bar = Progress(fid_tuning_jobs(len(plan["tune_eps"]), len(sets)), "tune dpsgd/finetune by FID (public sets)")
+        dp = tune_dpsgd_fid(unet, fnet, plan["tune_eps"], sets, plan, seed=1, progress=bar)
+        ft = tune_finetune_fid(unet, fnet, sets, plan, seed=1, progress=bar)
+        bar.close()
+    else:
+        sets = tuning_sets(seed=1, count=plan["tune_sets"], n=SMOKE["n"] if smoke else 128,
+                           held_out=16 if smoke else 64)
+        dgrid = SMOKE["dpsgd_grid"] if smoke else DPSGD_GRID
+        fgrid = SMOKE["ft_grid"] if smoke else FT_GRID
+        count = len(plan["tune_eps"]) * int(np.prod([len(v) for v in dgrid.values()])) * len(sets)
+        count += int(np.prod([len(v) for v in fgrid.values()])) * len(sets)
+        bar = Progress(count, "tune dpsgd/finetune (public sets)")
+        dp = tune_dpsgd(unet, plan["tune_eps"], dgrid, sets, seed=1, progress=bar)
+        ft = tune_finetune(unet, fgrid, sets, seed=1, progress=bar)
+        bar.close()
+    tuned = {"base_hash": base_hash, "plan": _tuning_plan(plan), "tune_sets": len(sets), "tune_eps": plan["tune_eps"], "dpsgd": dp,
              "finetune": ft, "seconds": time.time() - t0,
              "rule": "each eval epsilon uses the configuration tuned at the nearest tuned epsilon (log scale)"}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,9 +182,11 @@ def _metrics(fnet, images: torch.Tensor, ref_feats: np.ndarray, pi: np.ndarray) 
 
 
 def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[List[str]] = None,
-             max_sets: Optional[int] = None) -> Dict[str, Any]:
+             max_sets: Optional[int] = None, plan_overrides: Optional[Dict[str, Any]] = None,
+             epsilons: Optional[List[float]] = None, tuning_path: Optional[Path] = None,
+             command: Optional[str] = None) -> Dict[str, Any]:
     """Run (or resume) the comparison; returns the summary and writes JSON + markdown to results_dir."""
-    plan = dict(FULL, **(SMOKE if smoke else {}))
+    plan = dict(FULL, **(SMOKE if smoke else {}), **(plan_overrides or {}))
     run_dir = Path(run_dir)
     cache = run_dir / "eval_cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -174,16 +195,20 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     fnet = load_features(run_dir / FEATURES_FILE)
     pack = load_pack_modules(run_dir) if (run_dir / "deepsets.pt").exists() else None
     pack_hash = _file_hash(run_dir / "deepsets.pt") if pack else None
-    tuned = get_tuning(unet, run_dir, plan, smoke, base_hash)
     ev = load_eval_sets(SEEDS_FILE, smoke)
     spec, sets = ev["spec"], ev["sets"][:max_sets]
+    if epsilons:
+        spec = dict(spec, epsilons=[e for e in spec["epsilons"] if float(e) in epsilons])
     delta = float(spec["delta"])
     jobs = [j for j in method_jobs([float(e) for e in spec["epsilons"]]) if not methods or j["method"] in methods]
+    needs_tuning = any(j["method"] in ("dpsgd", "nonprivate") for j in jobs)
+    tuned = get_tuning(unet, run_dir, plan, smoke, base_hash, tuning_path, fnet) if needs_tuning else \
+        {"dpsgd": {"per_eps": {}}, "finetune": {"best": None}}
     if pack is None:
         jobs = [j for j in jobs if j["method"] != "ours"]
         log("evaluate: no deepsets.pt in the run folder; 'ours' is skipped")
     test_images, _ = load_fmnist("test")
-    n_samp, steps = plan["samples"], plan["ddim_steps"]
+    n_samp, steps, guidance = plan["samples"], plan["ddim_steps"], float(plan["guidance"])
 
     # The base model ignores the private data: one sample set, compared with every set's reference.
     base_path = cache / f"base_{base_hash}_{n_samp}_{steps}.npz"
@@ -212,6 +237,7 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     for job in jobs:
         for st, rec, x in zip(sets, records, private_x):
             ident = {"job": job["key"], "base": base_hash, "samples": n_samp, "ddim": steps,
+                     **({"guidance": guidance} if guidance != 1.0 else {}),
                      "pack": pack_hash if job["method"] == "ours" else None,
                      "cfg": dpsgd_cfg_for(tuned, job["epsilon"]) if job["method"] == "dpsgd" else
                      (tuned["finetune"]["best"] if job["method"] == "nonprivate" else None)}
@@ -228,7 +254,7 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
             lora, scale, seconds, info = make_lora(job, x, unet, pack, tuned, delta, gen)
             # Common random numbers: the same initial noise for every method on this set.
             imgs = ddim_sample(unet, n_samp, steps, lora=lora, lora_scale=scale,
-                               generator=torch.Generator().manual_seed(st["seed"]))
+                               generator=torch.Generator().manual_seed(st["seed"]), guidance=guidance)
             res = {**_metrics(fnet, imgs, rec["_ref"], st["pi"]), "lora_seconds": seconds, "info": info,
                    "method": job["method"], "epsilon": job["epsilon"]}
             path.write_text(json.dumps(res, default=float) + "\n")
@@ -240,7 +266,7 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     summary = summarise(records, report_jobs, spec, plan, tuned)
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "reference-comparison.json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
-    cmd = "/usr/bin/python3 -m training.run_all" + (" --smoke" if smoke else "")
+    cmd = command or ("/usr/bin/python3 -m training.run_all" + (" --smoke" if smoke else ""))
     (results_dir / "reference-comparison.md").write_text(write_markdown(summary, cmd) + "\n")
     return summary
 
@@ -276,7 +302,7 @@ def summarise(records: List[Dict[str, Any]], jobs: List[Dict[str, Any]], spec: D
                            "fid_ratio_median_per_set": float(np.median(o / d)),
                            "ours_better_sets": int((o < d).sum()), "sets": len(pairs)})
     return {"protocol": {**{k: v for k, v in spec.items() if k != "about"}, "samples": plan["samples"],
-                         "ddim_steps": plan["ddim_steps"], "features": "FeatureNet (train split), 64-d",
+                         "ddim_steps": plan["ddim_steps"], "guidance": plan.get("guidance", 1.0), "features": "FeatureNet (train split), 64-d",
                          "sets_evaluated": len(records)},
             "fid_floor": _stats([r["fid_floor"] for r in records]),
             "kl_floor": _stats([r["kl_floor"] for r in records]),
@@ -332,3 +358,41 @@ def stage_evaluate(ctx: Any) -> Dict[str, Any]:
         f"FID floor {summary['fid_floor']['mean']:.2f}")
     return {"path": str(results / "reference-comparison.json"), "seconds": seconds, "fid_ratios": ratios,
             "fid_floor": summary["fid_floor"]["mean"]}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Research entry point: the comparison on a run folder with protocol overrides (not a run_all stage)."""
+    import argparse
+    import shlex
+    import sys
+    ap = argparse.ArgumentParser(prog="python3 -m training.evaluate", description=main.__doc__)
+    ap.add_argument("--run", type=Path, required=True, help="run folder with base.pt, features.pt [, deepsets.pt]")
+    ap.add_argument("--results", type=Path, required=True, help="folder for reference-comparison.{json,md}")
+    ap.add_argument("--samples", type=int, default=FULL["samples"])
+    ap.add_argument("--ddim", type=int, default=FULL["ddim_steps"])
+    ap.add_argument("--guidance", type=float, default=FULL["guidance"])
+    ap.add_argument("--methods", default="", help="comma-separated: base is always; dpsgd, ours, nonprivate")
+    ap.add_argument("--epsilons", default="", help="comma-separated subset of the protocol's epsilons")
+    ap.add_argument("--sets", type=int, default=None)
+    ap.add_argument("--tune-metric", choices=["loss", "fid"], default="loss",
+                    help="how DP-SGD and the non-private LoRA are tuned on public sets")
+    ap.add_argument("--tune-eps", default="1,8", help="epsilons DP-SGD is tuned at (others use the nearest)")
+    ap.add_argument("--tune-sets", type=int, default=FULL["tune_sets"])
+    ap.add_argument("--tune-reference", type=int, default=300, help="held-out public images per tuning set (FID)")
+    ap.add_argument("--tune-samples", type=int, default=200, help="samples per configuration and set (FID)")
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args(argv)
+    setup_torch(a.threads)
+    evaluate(a.run, a.results, False, methods=[m for m in a.methods.split(",") if m] or None, max_sets=a.sets,
+             plan_overrides={"samples": a.samples, "ddim_steps": a.ddim, "guidance": a.guidance,
+                             "tune_metric": a.tune_metric, "tune_eps": [float(e) for e in a.tune_eps.split(",")],
+                             "tune_sets": a.tune_sets, "tune_reference": a.tune_reference,
+                             "samples_tune": a.tune_samples},
+             epsilons=[float(e) for e in a.epsilons.split(",") if e] or None,
+             tuning_path=a.run / "dpsgd-tuning.json",
+             command="/usr/bin/python3 -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -26,13 +26,17 @@ TUNING_GRID = {"steps": (60,), "lr": (1e-2, 3e-2)}
 
 def finetune_lora(unet: TinyUNet, x: torch.Tensor, cfg: Dict[str, float],
                   generator: torch.Generator) -> Tuple[LoraDict, Dict[str, Any]]:
-    """Adam on the full set each step (fresh t and noise per step); returns the LoRA and its wall time."""
+    """Adam on the full set (or ``cfg['batch']`` random images) each step, fresh t and noise per step; returns the
+    LoRA and its wall time."""
     t0 = time.time()
     init = make_lora_init(unet, LORA_RANK, generator)
     vec = flatten(init).clone().requires_grad_(True)
     opt = torch.optim.Adam([vec], lr=float(cfg["lr"]))
+    batch = int(cfg.get("batch", 0))
     for _ in range(int(cfg["steps"])):
-        loss = diffusion_loss(unet, x, lora=unflatten(vec, init), lora_scale=LORA_ALPHA / LORA_RANK,
+        # batch: Adam on a random subset of that many images per step (0 or >= n: the full set).
+        xb = x if batch <= 0 or batch >= len(x) else x[torch.randperm(len(x), generator=generator)[:batch]]
+        loss = diffusion_loss(unet, xb, lora=unflatten(vec, init), lora_scale=LORA_ALPHA / LORA_RANK,
                               generator=generator, min_snr_gamma=LORA_MIN_SNR_GAMMA)
         opt.zero_grad()
         loss.backward()

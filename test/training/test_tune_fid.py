@@ -1,0 +1,57 @@
+"""training/tune_fid.py: the cross grid, and that the baselines are picked by FID exactly as the table measures it."""
+import numpy as np
+import torch
+
+from training.dpsgd import tuning_sets
+from training.features import FeatureNet
+from training.finetune import finetune_lora
+from training.tune_fid import cross_grid, tune_dpsgd_fid, tune_finetune_fid
+from training.unet import TinyUNet
+
+
+def test_cross_grid_varies_one_axis_at_a_time_around_the_centre():
+    grid = cross_grid({"a": 1, "b": (2, 3)}, {"a": (0, 1, 5), "b": ((2, 3), (4, 5))})
+    assert grid == [{"a": 1, "b": (2, 3)}, {"a": 0, "b": (2, 3)}, {"a": 5, "b": (2, 3)}, {"a": 1, "b": (4, 5)}]
+
+
+def _tiny():
+    torch.manual_seed(0)
+    unet = TinyUNet((8, 16), temb_dim=16, heads=2).eval().requires_grad_(False)
+    fnet = FeatureNet(width=8).eval().requires_grad_(False)
+    return unet, fnet
+
+
+def test_finetune_minibatch_uses_only_batch_images_per_step():
+    unet, _ = _tiny()
+    x = torch.rand((6, 1, 28, 28)) * 2 - 1
+    seen = []
+    orig = unet.forward
+
+    def spy(xx, *a, **k):
+        seen.append(xx.shape[0])
+        return orig(xx, *a, **k)
+    unet.forward = spy
+    finetune_lora(unet, x, {"steps": 3, "lr": 1e-2, "batch": 2}, torch.Generator().manual_seed(0))
+    assert seen == [2, 2, 2]
+    seen.clear()
+    finetune_lora(unet, x, {"steps": 2, "lr": 1e-2}, torch.Generator().manual_seed(0))
+    assert seen == [6, 6]
+
+
+def test_tuning_picks_the_configuration_with_the_lowest_mean_fid():
+    unet, fnet = _tiny()
+    sets = [(pi, xs[:8], hold[:16]) for pi, xs, hold in tuning_sets(seed=1, count=2, n=16, held_out=16)]
+    plan = {"samples": 99, "samples_tune": 12, "ddim_steps": 2, "guidance": 1.5}
+    ft = tune_finetune_fid(unet, fnet, sets, plan, seed=1,
+                           configs=[{"steps": 1, "lr": 1e-3, "batch": 4}, {"steps": 3, "lr": 0.3, "batch": 4}])
+    fids = [r["fid"] for r in ft["rows"]]
+    assert len(fids) == 2 and all(np.isfinite(fids)) and fids[0] != fids[1]
+    assert ft["best"] == ft["configs"][int(np.argmin(fids))]
+    assert all(len(r["fid_per_set"]) == 2 and np.isclose(r["fid"], np.mean(r["fid_per_set"])) for r in ft["rows"])
+    dp = tune_dpsgd_fid(unet, fnet, [1.0, 8.0], sets, plan, seed=1,
+                        configs=[{"clip": 0.01, "schedule": (1, 1e-2)}, {"clip": 0.01, "schedule": (2, 3e-1)}])
+    assert set(dp["per_eps"]) == {"1.0", "8.0"}
+    for per in dp["per_eps"].values():
+        f = [r["fid"] for r in per["rows"]]
+        assert per["best"] == {"clip": 0.01, "schedule": list(dp["configs"][int(np.argmin(f))]["schedule"])}
+    assert "12 samples (2 DDIM steps, guidance 1.5)" in dp["criterion"]
