@@ -1,7 +1,8 @@
 /**
  * DP Reference Sampler: samples the reference pack's own small diffusion model with the DP LoRA, in the
  * worker (src/diffusion's DDIM over unet.onnx). This makes the whole method run inside ComfyUI on a CPU with
- * no Stable Diffusion pack. The seed only drives image sampling, never privacy noise.
+ * no Stable Diffusion pack. The seed only drives image sampling, never privacy noise. The LoRA steers with the
+ * pack's recommended LoRA guidance weight (manifest sampler.loraGuidance; no widget), see src/worker/reference-sampling.ts.
  */
 import { DpHyperLoraError } from '../src/errors.js';
 import { NODE_CATEGORY, type InputSpec, type NodeDefinition } from '../src/worker/node-definition.js';

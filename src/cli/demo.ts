@@ -24,6 +24,7 @@ import { formatClassMix, roundHistogram, type ClassMix } from './class-table.js'
 import type { RegisterCommand } from './commands.js';
 import { LOCAL_PREFIX, localDisplay } from './local-display.js';
 import { emit } from './output.js';
+import { guidanceOption, GUIDANCE_HELP } from './guidance-option.js';
 import { addPrivacyOptions, describeOptionIssues, resolvePrivacyOptions } from './privacy-options.js';
 
 const demoOptionsSchema = z.object({
@@ -32,6 +33,7 @@ const demoOptionsSchema = z.object({
   steps: z.string().regex(/^\d+$/, '--steps must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
   strength: z.string().regex(/^\d+(\.\d+)?$/, '--strength must be a number such as 1 or 1.5').transform(Number)
     .pipe(z.number().gt(0, '--strength must be above 0').max(4, '--strength above 4 only makes noise')).default(1),
+  guidance: guidanceOption.optional(),
   images: z.string().min(1).optional(),
   reference: z.string().min(1).optional(),
   force: z.boolean().default(false),
@@ -58,6 +60,8 @@ export interface DemoReport {
     readonly steps: number;
     /** LoRA strength the LoRA side was sampled at (ComfyUI's strength_model; 1 = as generated). */
     readonly strength: number;
+    /** LoRA guidance weight of the LoRA side (ε_base + w·(ε_lora − ε_base); 1 = the LoRA alone; post-processing). */
+    readonly guidance: number;
     /** Sampling time of the public model (does not depend on the private set). */
     readonly samplingMs: number;
     /** FID (and class KL) against the reference images; absent, with `note`, when the pack has no features.onnx. */
@@ -82,6 +86,8 @@ function human(r: DemoReport): string {
     `wrote ${r.outputs.lora}, ${r.outputs.samples} (left: base model, right: with the DP LoRA) and ${r.outputs.report}`,
     `DP LoRA at (ε=${p.privacy.epsilon.toPrecision(4)}, δ=${p.privacy.delta}) under ${p.privacy.relation}; demo ledger ` +
       `(${p.ledger.charged ? 'charged' : 'repeat of a stored release: nothing charged'})`,
+    `LoRA side sampled at strength ${r.evaluation.strength}, LoRA guidance ${r.evaluation.guidance}` +
+      `${r.evaluation.guidance === 1 ? ' (the LoRA alone)' : ' (ε_base + w·(ε_lora − ε_base); free: post-processing)'}`,
     e === undefined ? (r.evaluation.note ?? '') : `FID against the reference images: base ${e.base.toFixed(2)}, with DP LoRA ${e.lora.toFixed(2)} (ratio ${e.ratio.toFixed(3)})` +
       (e.classKlBase !== undefined && e.classKlLora !== undefined ? `; class KL base ${e.classKlBase.toFixed(3)}, with LoRA ${e.classKlLora.toFixed(3)}` : ''),
     ...(r.evaluation.classes !== undefined ? [formatClassMix(r.evaluation.classes)] : []),
@@ -109,6 +115,7 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
     .option('--samples <n>', 'samples per side (base and LoRA) for the grid and FID', '64')
     .option('--steps <n>', 'DDIM steps (default: the pack\'s defaultSteps)')
     .option('--strength <s>', 'LoRA strength for the LoRA side of the samples (ComfyUI\'s strength_model; free: post-processing)', '1')
+    .option('--guidance <w>', GUIDANCE_HELP)
     .option('--images <dir>', 'private images (default: the bundled example set)')
     .option('--reference <dir>', 'reference images for FID (default: the example set\'s reference images)');
   addPrivacyOptions(cmd, { epsilon: '1', delta: '1e-5' })
@@ -142,6 +149,7 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
         const ev = await evaluateLora({
           pack, sessions: new SessionFactory(privacy.provider), factors: made.factors, referenceDir: reference, samples: o.samples,
           ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: 0, strength: o.strength,
+          ...(o.guidance !== undefined ? { guidance: o.guidance } : {}),
         });
         const classes = classMix(pack.manifest.features?.classes, ev.scores);
         const grid = await sampleGridPng(ev.baseSamples, ev.loraSamples, { columns: Math.ceil(Math.sqrt(o.samples)) });
@@ -150,7 +158,7 @@ export const registerDemo: RegisterCommand = (program: Command, setStatus) => {
           outputs: paths,
           personalisation: made.report.public,
           evaluation: {
-            samplesPerSide: ev.samples, steps: ev.steps, strength: ev.strength, samplingMs: ev.samplingMs,
+            samplesPerSide: ev.samples, steps: ev.steps, strength: ev.strength, guidance: ev.guidance, samplingMs: ev.samplingMs,
             ...(ev.scores !== undefined ? {
               fid: {
                 base: ev.scores.base.fid, lora: ev.scores.lora.fid, ratio: ev.scores.lora.fid / ev.scores.base.fid,

@@ -22,6 +22,7 @@ import { SessionFactory } from '../pack/sessions.js';
 import type { RegisterCommand } from './commands.js';
 import { localDisplay } from './local-display.js';
 import { emit } from './output.js';
+import { guidanceOption, GUIDANCE_HELP } from './guidance-option.js';
 import { addPrivacyOptions, describeOptionIssues, resolvePrivacyOptions } from './privacy-options.js';
 
 /** The label every eval output carries. */
@@ -34,6 +35,7 @@ const evalOptionsSchema = z.object({
   samples: z.string().regex(/^\d+$/, '--samples must be a whole number').transform(Number).pipe(z.number().int().min(2, '--samples must be at least 2 (FID needs two)').max(100_000)),
   steps: z.string().regex(/^\d+$/, '--steps must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
   seed: z.string().regex(/^\d+$/, '--seed must be a whole number').transform(Number).default(0),
+  guidance: guidanceOption.optional(),
   chargeLedger: z.boolean().default(false),
   onUnreadable: z.enum(['skip', 'fail'], { message: '--on-unreadable must be skip or fail' }),
   json: z.boolean().default(false),
@@ -49,6 +51,10 @@ export interface EvalOutput {
   readonly samples: number;
   readonly steps: number;
   readonly seed: number;
+  /** LoRA strength of the LoRA samples (eval always uses 1: the LoRA as generated). */
+  readonly strength: number;
+  /** LoRA guidance weight of the LoRA samples (1 = the LoRA alone; src/diffusion/lora-guidance.ts). */
+  readonly guidance: number;
   readonly base: SetScores;
   readonly lora: SetScores;
   readonly referenceClassHistogram?: number[];
@@ -61,7 +67,7 @@ function human(r: EvalOutput): string {
     `DP LoRA at (ε=${r.personalisation.privacy.epsilon.toPrecision(4)}, δ=${r.personalisation.privacy.delta}); ${r.ledgerCharged}`,
     `against ${r.referenceImages} reference images, ${r.samples} samples each, ${r.steps} DDIM steps:`,
     `  base model:      FID ${r.base.fid.toFixed(3)}${kl(r.base)}`,
-    `  with DP LoRA:    FID ${r.lora.fid.toFixed(3)}${kl(r.lora)}`,
+    `  with DP LoRA:    FID ${r.lora.fid.toFixed(3)}${kl(r.lora)} (strength ${r.strength}, LoRA guidance ${r.guidance})`,
   ].join('\n');
 }
 
@@ -74,7 +80,8 @@ export const registerEval: RegisterCommand = (program: Command, setStatus) => {
     .option('--pack <dir>', 'pack with a sampler (default: the bundled reference pack)')
     .option('--samples <n>', 'samples per model', '256')
     .option('--steps <n>', 'DDIM steps (default: the pack\'s defaultSteps)')
-    .option('--seed <n>', 'seed of the sampler\'s starting noise (not privacy noise)', '0');
+    .option('--seed <n>', 'seed of the sampler\'s starting noise (not privacy noise)', '0')
+    .option('--guidance <w>', GUIDANCE_HELP);
   addPrivacyOptions(cmd, { epsilon: '1', delta: '1e-5' })
     .option('--charge-ledger', 'charge the real ledger (--ledger or the default) instead of a throwaway one')
     .option('--on-unreadable <policy>', 'files that are not readable images: fail (default) or skip', 'fail')
@@ -102,12 +109,13 @@ export const registerEval: RegisterCommand = (program: Command, setStatus) => {
         display.showLocal(made.report.local);
         const ev = await evaluateLora({
           pack, sessions: new SessionFactory(privacy.provider), factors: made.factors, referenceDir: o.reference, samples: o.samples,
-          ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: o.seed,
+          ...(o.steps !== undefined ? { steps: o.steps } : {}), seed: o.seed, ...(o.guidance !== undefined ? { guidance: o.guidance } : {}),
         });
         const scores = ev.scores as NonNullable<typeof ev.scores>;
         const out: EvalOutput = {
           notice: NOT_PRIVATE_NOTICE, ledgerCharged: o.chargeLedger ? 'real ledger' : 'throwaway ledger (nothing spent)',
           personalisation: made.report.public, referenceImages: scores.referenceCount, samples: ev.samples, steps: ev.steps, seed: ev.seed,
+          strength: ev.strength, guidance: ev.guidance,
           base: scores.base, lora: scores.lora, ...(scores.referenceClassHistogram !== undefined ? { referenceClassHistogram: scores.referenceClassHistogram } : {}),
         };
         emit(o.json, out, human);

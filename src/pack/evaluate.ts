@@ -1,7 +1,8 @@
 /**
  * Evaluation of a LoRA on a pack with its own sampler (the reference pack): DDIM samples of the base model and of
  * the base model with the LoRA injected (same seeds, so paired image by image), each compared with a folder of
- * reference images by FID on the pack's features.onnx, plus the class-histogram KL when it has a classifier.
+ * reference images by FID on the pack's features.onnx, plus the class-histogram KL when it has a classifier. The LoRA
+ * side is sampled with LoRA guidance (src/diffusion/lora-guidance.ts) at the pack's recommended weight unless told.
  *
  * NOT a private computation when the reference images are private: the metric reads them directly. Callers
  * label its output accordingly (`demo` compares with the bundled public example set; `eval` says NOT PRIVATE).
@@ -9,8 +10,8 @@
 import type * as ort from 'onnxruntime-node';
 import { DpHyperLoraError } from '../errors.js';
 import {
-  classHistogram, extractFeatures, fid, klDivergence, loraScale, sampleDdim, samplesToNetworkInput, UnetEpsModel,
-  type ExtractedFeatures, type SampleSet,
+  checkLoraGuidance, classHistogram, extractFeatures, fid, klDivergence, LoraGuidedEps, loraScale, sampleDdim, samplesToNetworkInput,
+  UnetEpsModel, type ExtractedFeatures, type SampleSet,
 } from '../diffusion/index.js';
 import type { NamedFloatTensor } from '../lora/index.js';
 import { logger } from '../log/logger.js';
@@ -35,6 +36,8 @@ export interface LoraEvaluation {
   readonly steps: number;
   readonly seed: number;
   readonly strength: number;
+  /** LoRA guidance weight the LoRA samples were drawn with (1 = the LoRA alone; src/diffusion/lora-guidance.ts). */
+  readonly guidance: number;
   /** Present when the pack has features.onnx (FID needs it). */
   readonly scores?: {
     readonly referenceCount: number;
@@ -61,6 +64,11 @@ export interface EvaluateLoraOptions {
   readonly seed?: number;
   /** LoRA strength (ComfyUI's strength_model); default 1. */
   readonly strength?: number;
+  /**
+   * LoRA guidance weight w in [0, 10] for the LoRA samples (ε = ε_base + w·(ε_lora − ε_base); post-processing, no
+   * privacy cost; w ∉ {0, 1} doubles the LoRA side's model calls); default the pack's sampler.loraGuidance, else 1.
+   */
+  readonly guidance?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -135,6 +143,7 @@ export async function evaluateLora(o: EvaluateLoraOptions): Promise<LoraEvaluati
   const steps = o.steps ?? sampler.defaultSteps;
   const seed = o.seed ?? 0;
   const strength = o.strength ?? 1;
+  const guidance = checkLoraGuidance(o.guidance ?? sampler.loraGuidance ?? 1, 'LoRA guidance');
   const unetSession = await o.sessions.open(o.pack.filePath(sampler.file), sampler.file);
   let base: SampleSet;
   let lora: SampleSet;
@@ -144,15 +153,16 @@ export async function evaluateLora(o: EvaluateLoraOptions): Promise<LoraEvaluati
       imageShape: { channels: m.encoder.channels, height: m.encoder.height, width: m.encoder.width }, count: o.samples, steps,
       timesteps: sampler.timesteps, schedule: sampler.schedule, pixelRange: sampler.pixelRange, seed, ...(o.signal ? { signal: o.signal } : {}),
     } as const;
-    base = await sampleDdim({ ...common, model: new UnetEpsModel(unetSession, { modules: m.lora.modules, rank: m.lora.rank }) });
+    const baseModel = new UnetEpsModel(unetSession, { modules: m.lora.modules, rank: m.lora.rank });
+    base = await sampleDdim({ ...common, model: baseModel });
     const withLora = new UnetEpsModel(unetSession, {
       modules: m.lora.modules, rank: m.lora.rank, lora: { factors: o.factors, scale: loraScale(strength, m.lora.alpha, m.lora.rank) },
     });
-    lora = await sampleDdim({ ...common, model: withLora });
+    lora = await sampleDdim({ ...common, model: new LoraGuidedEps({ base: baseModel, lora: withLora, weight: guidance }) });
   } finally {
     await unetSession.release();
   }
   const samplingMs = performance.now() - t0;
   const scored = await scoreBoth(o, base, lora);
-  return { samples: o.samples, steps, seed, strength, ...(scored !== undefined ? { scores: scored } : {}), baseSamples: base, loraSamples: lora, samplingMs };
+  return { samples: o.samples, steps, seed, strength, guidance, ...(scored !== undefined ? { scores: scored } : {}), baseSamples: base, loraSamples: lora, samplingMs };
 }

@@ -46,6 +46,14 @@ const samplerSchema = z.object({
   schedule: z.object({ kind: z.literal('linear'), betaStart: z.number().positive(), betaEnd: z.number().positive().max(1) }),
   defaultSteps: positiveInt,
   pixelRange: z.tuple([z.number(), z.number()]),
+  /**
+   * The pack's recommended LoRA guidance weight w (src/diffusion/lora-guidance.ts): ε = ε_base + w·(ε_lora − ε_base).
+   * Absent = 1 (the LoRA alone), so packs written before the field stay valid. Post-processing: no privacy cost.
+   */
+  loraGuidance: z.number({ error: 'must be a number from 0 to 10 (1 = the LoRA alone)' })
+    .min(0, 'must be at least 0 (0 = the base model, 1 = the LoRA alone)')
+    .max(10, 'must be at most 10 (larger weights only over-saturate the samples)')
+    .optional(),
 });
 
 const featuresSchema = z.object({

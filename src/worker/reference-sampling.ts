@@ -2,10 +2,11 @@
  * Sampling the reference pack's diffusion model with a LoRA, for DP Reference Sampler. The sampling itself is
  * src/diffusion's (the same DDIM and LoRA injection as `dp-hyperlora eval`); this file converts the bridge's
  * LORA_MODEL tensors to the sampler's factors and the samples to a ComfyUI IMAGE (uint8 RGB, channel-last,
- * nearest-neighbour upscaled so that 28×28 samples are visible in previews).
+ * nearest-neighbour upscaled so that 28×28 samples are visible in previews). The LoRA steers with LoRA guidance at
+ * the pack's recommended weight (manifest sampler.loraGuidance, absent = 1: the LoRA alone), as `demo` does.
  */
 import { DpHyperLoraError } from '../errors.js';
-import { loraScale, sampleDdim, toUint8Images, UnetEpsModel, type Uint8Image } from '../diffusion/index.js';
+import { LoraGuidedEps, loraScale, sampleDdim, toUint8Images, UnetEpsModel, type Uint8Image } from '../diffusion/index.js';
 import type { NamedFloatTensor } from '../lora/index.js';
 import type { Pack } from '../pack/manifest.js';
 import { SessionFactory } from '../pack/sessions.js';
@@ -52,9 +53,12 @@ export async function sampleReferenceImages(o: ReferenceSamplingOptions): Promis
   if (sampler === undefined) throw new DpHyperLoraError('PACK_INCOMPATIBLE', `pack ${m.id} has no sampler (unet.onnx).`);
   const session = await new SessionFactory('auto').open(o.pack.filePath(sampler.file), sampler.file);
   try {
-    const model = new UnetEpsModel(session, {
+    const withLora = new UnetEpsModel(session, {
       modules: m.lora.modules, rank: m.lora.rank, lora: { factors: factorsOf(o.lora), scale: loraScale(o.strength, m.lora.alpha, m.lora.rank) },
     });
+    // The pack's guidance weight (public, validated by the manifest schema); w = 1 runs the LoRA model alone.
+    const base = new UnetEpsModel(session, { modules: m.lora.modules, rank: m.lora.rank });
+    const model = new LoraGuidedEps({ base, lora: withLora, weight: sampler.loraGuidance ?? 1 });
     const samples = await sampleDdim({
       model, imageShape: { channels: m.encoder.channels, height: m.encoder.height, width: m.encoder.width }, count: o.count, steps: o.steps,
       timesteps: sampler.timesteps, schedule: sampler.schedule, pixelRange: sampler.pixelRange, seed: o.seed, signal: o.signal,

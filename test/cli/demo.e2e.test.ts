@@ -38,7 +38,7 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
     outputs: Record<string, string>;
     personalisation: { privacy: { epsilonRequested: number; relation: string }; ledger: { charged: boolean }; pack: { id: string } };
     evaluation: {
-      samplesPerSide: number; steps: number; strength: number; note?: string;
+      samplesPerSide: number; steps: number; strength: number; guidance: number; note?: string;
       fid?: { base: number; lora: number; ratio: number; classKlBase?: number; classKlLora?: number };
       classes?: { names: string[]; set: number[]; base: number[]; lora: number[]; klBase: number; klLora: number };
     };
@@ -50,7 +50,8 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
   assert.match(r.stderr, new RegExp(`^dp-hyperlora \\[local only, do not share\\]: \\d+ image\\(s\\) used; ledger ${join(out, 'ledger.sqlite').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   assert.equal(report.personalisation.ledger.charged, true);
   assert.equal(report.personalisation.pack.id, 'reference-fmnist');
-  assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps, report.evaluation.strength], [8, 4, 1]);
+  assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps, report.evaluation.strength, report.evaluation.guidance], [8, 4, 1, 1],
+    'guidance defaults to the pack\'s value (the bundled pack 2.0.0 has none: 1)');
   if (report.evaluation.fid !== undefined) {
     assert.ok(report.evaluation.fid.base >= 0 && report.evaluation.fid.lora >= 0);
     assert.equal(report.evaluation.fid.ratio, report.evaluation.fid.lora / report.evaluation.fid.base);
@@ -73,17 +74,27 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
   const png = await sharp(join(out, 'samples.png')).metadata();
   assert.deepEqual([png.format, png.width, png.height], ['png', 3 * (2 * (3 * 29 + 1) + 6), 3 * (3 * 29 + 1)]);
 
-  const human = demo(['--out', join(work, 'demo-human'), '--samples', '8', '--steps', '4', '--strength', '2']);
+  const human = demo(['--out', join(work, 'demo-human'), '--samples', '8', '--steps', '4', '--strength', '2', '--guidance', '1.5']);
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stderr, /128 image\(s\) used/, 'the human run shows the local lines');
   assert.doesNotMatch(human.stderr, /not an image|not used/, 'the bundled sample folder holds images only (its mixture file sits beside it)');
   assert.match(human.stdout, /^class\s+set\s+base\s+DP LoRA/m);
   assert.match(human.stdout, /^T-shirt\/top\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d%/m);
   assert.match(human.stdout, /^KL\(set ‖ samples\): base \d\.\d{3}, with DP LoRA \d\.\d{3}/m);
-  assert.equal((JSON.parse(await readFile(join(work, 'demo-human', 'report.json'), 'utf8')) as typeof report).evaluation.strength, 2);
+  assert.match(human.stdout, /^LoRA side sampled at strength 2, LoRA guidance 1\.5 \(ε_base \+ w·\(ε_lora − ε_base\); free: post-processing\)$/m);
+  const humanReport = JSON.parse(await readFile(join(work, 'demo-human', 'report.json'), 'utf8')) as typeof report;
+  assert.deepEqual([humanReport.evaluation.strength, humanReport.evaluation.guidance], [2, 1.5]);
   const bad = demo(['--out', join(work, 'demo-bad'), '--strength', '0', '--json']);
   assert.equal(bad.status, 2);
   assert.match(bad.stdout, /--strength must be above 0/);
+  for (const [w, message] of [['abc', /--guidance must be a number such as 1, 1\.5 or 2/], ['-1', /--guidance must be a number such as/], ['11', /--guidance must be at most 10/]] as const) {
+    const badGuidance = demo(['--out', join(work, 'demo-bad-guidance'), '--guidance', w, '--json']);
+    assert.equal(badGuidance.status, 2, `--guidance ${w}`);
+    const err = (JSON.parse(badGuidance.stdout) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, 'INVALID_ARGUMENT');
+    assert.match(err.message, message);
+  }
+  assert.ok(!existsSync(join(work, 'demo-bad-guidance')), 'a bad --guidance fails before anything is written or charged');
 
   const again = demo(['--out', out, '--samples', '8', '--steps', '4', '--json']);
   assert.equal(again.status, 2);

@@ -47,6 +47,8 @@ interface EvalJson {
   referenceImages: number;
   samples: number;
   steps: number;
+  strength: number;
+  guidance: number;
   base: { fid: number; classKl: number; classHistogram: number[] };
   lora: { fid: number; classKl: number };
   personalisation: { privacy: { epsilon: number } };
@@ -58,7 +60,7 @@ test('eval prints FID and class KL for base and LoRA, labelled NOT PRIVATE, and 
   const out = JSON.parse(r.stdout) as EvalJson;
   assert.match(out.notice, /^NOT PRIVATE: /);
   assert.equal(out.ledgerCharged, 'throwaway ledger (nothing spent)');
-  assert.deepEqual([out.referenceImages, out.samples, out.steps], [20, 12, 4]);
+  assert.deepEqual([out.referenceImages, out.samples, out.steps, out.strength, out.guidance], [20, 12, 4, 1, 1]);
   for (const s of [out.base, out.lora]) assert.ok(Number.isFinite(s.fid) && s.fid >= 0 && Number.isFinite(s.classKl) && s.classKl >= 0);
   assert.equal(out.base.classHistogram.length, 10);
   assert.ok(Math.abs(out.base.classHistogram.reduce((a, v) => a + v, 0) - 1) < 1e-9);
@@ -66,6 +68,30 @@ test('eval prints FID and class KL for base and LoRA, labelled NOT PRIVATE, and 
   const human = cli(['eval', '--images', images, '--reference', reference, '--pack', pack.dir, '--samples', '4', '--steps', '2']);
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /^NOT PRIVATE: /);
+  assert.match(human.stdout, /^ {2}with DP LoRA: {4}FID \d+\.\d{3}, class KL \d+\.\d{4} \(strength 1, LoRA guidance 1\)$/m);
+});
+
+test('eval --guidance: the weight reaches the LoRA samples and the report; a bad value is refused before any release', () => {
+  const args = ['eval', '--images', images, '--reference', reference, '--pack', pack.dir, '--samples', '6', '--steps', '3', '--json'];
+  // One ledger for the three runs: the second and third reuse the first's stored release, so the LoRA is the same.
+  const shared = ['--charge-ledger', '--ledger', join(work, 'guidance.sqlite')];
+  const [o1, o2, o0] = ['1', '2.5', '0'].map((w) => {
+    const r = cli([...args, ...shared, '--guidance', w]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as EvalJson;
+  }) as [EvalJson, EvalJson, EvalJson];
+  assert.deepEqual([o1.guidance, o2.guidance, o0.guidance], [1, 2.5, 0]);
+  assert.ok(o1.base.fid === o2.base.fid && o2.base.fid === o0.base.fid, 'the base side does not depend on guidance');
+  assert.notEqual(o1.lora.fid, o2.lora.fid, 'guidance changes the LoRA samples of the same LoRA');
+  assert.deepEqual(o0.lora, o0.base, 'w = 0: the LoRA side is the base model');
+  for (const [w, message] of [['abc', /--guidance must be a number such as 1, 1\.5 or 2/], ['12', /--guidance must be at most 10/]] as const) {
+    const bad = cli([...args, '--guidance', w, '--charge-ledger', '--ledger', join(work, `bad-${w}.sqlite`)]);
+    assert.equal(bad.status, 2, `--guidance ${w}`);
+    const err = (JSON.parse(bad.stdout) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, 'INVALID_ARGUMENT');
+    assert.match(err.message, message);
+    assert.ok(!existsSync(join(work, `bad-${w}.sqlite`)), 'nothing was charged');
+  }
 });
 
 test('eval --charge-ledger charges the named ledger; --ledger alone is refused', () => {

@@ -201,3 +201,36 @@ test('SD pack fields: clipVision only on sd15/sdxl, base hash and training ε ra
   assert.equal(ok.base?.unetSha256, 'c'.repeat(64));
   assert.equal(ok.training?.extra, 'kept');
 });
+
+test('sampler.loraGuidance: optional (absent = the LoRA alone), 0–10, anything else refused naming the field', () => {
+  const m = {
+    format: 'dp-hyperlora-pack', formatVersion: 1, id: 'x', version: '2.0.0', target: 'reference-fmnist',
+    licenses: { code: 'MIT', weights: 'MIT', data: 'x' },
+    encoder: { file: 'encoder.onnx', inputName: 'images', outputName: 'embeddings', height: 28, width: 28, channels: 1, normalise: { mean: [0.5], std: [0.5] }, maxBatch: 4 },
+    embeddingDim: 4, dp: { clipNorm: 1, aggregate: 'mean', trainedNoise: { min: 0, max: 0.1 } },
+    hypernet: { file: 'encoder.onnx', inputName: 'embedding' },
+    lora: { layout: 'reference', rank: 2, alpha: 2, modules: [{ key: 'lora_unet_a', in: 2, out: 2 }] },
+    sampler: { file: 'encoder.onnx', timesteps: 1000, schedule: { kind: 'linear', betaStart: 0.0001, betaEnd: 0.02 }, defaultSteps: 50, pixelRange: [-1, 1] },
+    files: { 'encoder.onnx': { sha256: 'a'.repeat(64), bytes: 1 } },
+  };
+  const withGuidance = (w: unknown): unknown => ({ ...m, sampler: { ...m.sampler, loraGuidance: w } });
+  assert.equal(parseManifest('/p', m).sampler?.loraGuidance, undefined, 'a 2.0.0 manifest without the field stays valid');
+  assert.equal(parseManifest('/p', withGuidance(2.5)).sampler?.loraGuidance, 2.5);
+  assert.equal(parseManifest('/p', withGuidance(0)).sampler?.loraGuidance, 0);
+  assert.equal(parseManifest('/p', withGuidance(10)).sampler?.loraGuidance, 10);
+  const cases: Array<[unknown, string]> = [
+    [-1, 'field sampler.loraGuidance: must be at least 0'],
+    [11, 'field sampler.loraGuidance: must be at most 10'],
+    [Number.NaN, 'field sampler.loraGuidance: must be a number from 0 to 10'],
+    [Number.POSITIVE_INFINITY, 'field sampler.loraGuidance: must be a number from 0 to 10'],
+    ['2', 'field sampler.loraGuidance: must be a number from 0 to 10'],
+  ];
+  for (const [w, message] of cases) {
+    assert.throws(() => parseManifest('/p', withGuidance(w)), (e: unknown) => {
+      assert.ok(isDpError(e, 'PACK_INVALID'), String(e));
+      assert.ok(e.message.includes(message), `${String(w)} should give ${JSON.stringify(message)}: ${e.message}`);
+      assert.ok(e.message.includes('Fix the manifest or re-export the pack'), e.message);
+      return true;
+    });
+  }
+});
