@@ -37,7 +37,7 @@ from .dp_accounting import release_sigmas
 from .hyper import Encoder, HyperNet, clip_embeddings, load_pack_modules, noisy_mean, per_sample_lora
 
 DEEPSETS_CONFIG = {
-    "dim": 16, "enc_width": 32, "rank": 4, "alpha": 4, "hidden": 64, "components": 10,
+    "dim": 16, "enc_width": 32, "rank": 16, "alpha": 16, "hidden": 64, "components": 10,
     "clip_norm": 1.0, "delta": 1e-5, "eps_min": 0.5, "eps_max": 16.0, "n_min": 32, "n_max": 1024,
     "p_no_noise": 0.15, "concentration": 0.3,
     "pretrain_steps": 300, "pretrain_batch": 256,

@@ -48,6 +48,11 @@ DEFAULT_SCHEDULE = Schedule()
 # gamma = 1 weights t by min(SNR, 1) / SNR, i.e. 1/SNR where the image is still clearly visible (t < ~250)
 # and 1 beyond. Every LoRA method (ours, DP-SGD, the non-private ceiling) uses the same weighting.
 LORA_MIN_SNR_GAMMA = 1.0
+# The reference world's LoRA-guidance weight (ddim_sample's ``guidance``; the pack's sampler.loraGuidance): on the
+# 10 evaluation sets the non-private ceiling's mean class KL was 0.895 / 0.858 / 0.859 / 0.926 at w = 1 / 1.5 /
+# 2 / 3, and the hypernetwork's LoRA, shrunk towards the mean LoRA by training over the noise, gains more from
+# it (docs/training.md, "Reference world 3.0").
+LORA_GUIDANCE = 2.0
 
 
 def min_snr_weight(t: torch.Tensor, gamma: float, schedule: Optional[Schedule] = None) -> torch.Tensor:

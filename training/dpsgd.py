@@ -9,7 +9,7 @@ nominal n, and Adam takes a step (post-processing). Every step touches every ima
 subsampling amplification needed.
 
 API:
-- ``LORA_RANK``, ``LORA_ALPHA``: the same LoRA layout as the hypernetwork's (rank 4, alpha 4).
+- ``LORA_RANK``, ``LORA_ALPHA``: the same LoRA layout as the hypernetwork's (rank 16, alpha 16).
 - ``per_sample_grads(unet, lora, x0, t, noise, scale) -> (flat grads [B,P], losses [B])``: exact per-example
   gradients, computed by giving every example its own copy of the factors in one batched backward pass
   (TinyUNet accepts per-sample factors); ``per_sample_grads_vmap`` is the functorch vmap(grad) reference
@@ -36,8 +36,8 @@ from .diffusion import DEFAULT_SCHEDULE, LORA_MIN_SNR_GAMMA, diffusion_loss
 from .dp_accounting import dpsgd_sigma, epsilon_for_delta
 from .unet import LoraDict, TinyUNet, make_lora_init
 
-LORA_RANK = 4
-LORA_ALPHA = 4.0
+LORA_RANK = 16
+LORA_ALPHA = 16.0
 N_PUBLIC = 128  # the nominal set size every method divides by (a public constant, not the private count)
 DEFAULT_CFG = {"clip": 0.005, "steps": 8, "lr": 3e-2}
 # (steps, lr) move together: few large steps or more small ones (the total movement stays comparable).

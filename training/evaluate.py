@@ -34,7 +34,7 @@ import torch
 from .base import load_base
 from .common import REPO_ROOT, Progress, log, setup_torch
 from .data import load_fmnist, sample_dataset, sample_mixture, to_tensor
-from .diffusion import ddim_sample
+from .diffusion import LORA_GUIDANCE, ddim_sample
 from .dp_accounting import release_sigmas
 from .dpsgd import TUNING_GRID as DPSGD_GRID, dpsgd_lora, tune_dpsgd, tuning_sets
 from .features import FEATURES_FILE, embed, load_features
@@ -43,9 +43,12 @@ from .finetune import TUNING_GRID as FT_GRID, finetune_lora, tune_finetune
 from .hyper import dp_embedding, load_pack_modules, lora_from_embedding
 
 SEEDS_FILE = REPO_ROOT / "training" / "eval_seeds.json"
-# guidance: LoRA-guidance weight w of every method's samples (diffusion.ddim_sample; 1 = the LoRA alone).
-FULL = {"samples": 500, "ddim_steps": 10, "tune_sets": 2, "tune_eps": [1.0, 8.0], "guidance": 1.0}
-SMOKE = {"samples": 24, "ddim_steps": 2, "tune_sets": 1, "tune_eps": [1.0], "sets": 2, "n": 16,
+# Pack 3.0.0's protocol: 50 DDIM steps (the issue's FID protocol; 10 cost the fine-tuned models a lot), every
+# method's samples with the pack's LoRA guidance, DP-SGD and the non-private LoRA tuned by FID on public sets
+# (tune_fid.py) per tuned epsilon. 300 samples per LoRA against the 500-image reference of each set.
+FULL = {"samples": 300, "ddim_steps": 50, "guidance": LORA_GUIDANCE, "tune_metric": "fid", "tune_sets": 2,
+        "tune_eps": [1.0, 8.0], "tune_reference": 300, "samples_tune": 200}
+SMOKE = {"samples": 24, "ddim_steps": 2, "tune_metric": "loss", "tune_sets": 1, "tune_eps": [1.0], "sets": 2, "n": 16,
          "reference_size": 24, "epsilons": [1.0],
          "dpsgd_grid": {"clip": (0.03,), "schedule": ((2, 0.03),)}, "ft_grid": {"steps": (2,), "lr": (0.03,)}}
 
@@ -102,7 +105,7 @@ def get_tuning(unet, run_dir: Path, plan: Dict[str, Any], smoke: bool, base_hash
         log(f"evaluate: {path} was tuned on base {tuned.get('base_hash')} with {tuned.get('plan')}; this run is base "
             f"{base_hash} with {_tuning_plan(plan)}: re-tuning")
     t0 = time.time()
-    if plan.get("tune_metric") == "fid" and not smoke:
+    if plan.get("tune_metric") == "fid":
         from .tune_fid import fid_tuning_jobs, tune_dpsgd_fid, tune_finetune_fid
         sets = tuning_sets(seed=1, count=plan["tune_sets"], n=128, held_out=plan["tune_reference"])
         bar = Progress(fid_tuning_jobs(len(plan["tune_eps"]), len(sets)), "tune dpsgd/finetune by FID (public sets)")
@@ -149,6 +152,16 @@ def method_jobs(epsilons: List[float]) -> List[Dict[str, Any]]:
     jobs.append({"key": "ours_epsinf", "method": "ours", "epsilon": math.inf})
     jobs.append({"key": "nonprivate", "method": "nonprivate", "epsilon": math.inf})
     return jobs
+
+
+def job_guidance(job: Dict[str, Any], tuned: Dict[str, Any], table_guidance: float) -> float:
+    """The LoRA-guidance weight a job samples with: the baselines' own tuned choice (tune_fid.py), ours the table's
+    (the pack's sampler.loraGuidance)."""
+    if job["method"] == "dpsgd":
+        return float(dpsgd_cfg_for(tuned, job["epsilon"]).get("guidance", table_guidance))
+    if job["method"] == "nonprivate":
+        return float((tuned["finetune"]["best"] or {}).get("guidance", table_guidance))
+    return table_guidance
 
 
 def make_lora(job: Dict[str, Any], x: torch.Tensor, unet, pack: Optional[dict], tuned: Dict[str, Any],
@@ -236,8 +249,9 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     bar = Progress(len(sets) * len(jobs), "evaluate (method x set)")
     for job in jobs:
         for st, rec, x in zip(sets, records, private_x):
+            w = job_guidance(job, tuned, guidance)
             ident = {"job": job["key"], "base": base_hash, "samples": n_samp, "ddim": steps,
-                     **({"guidance": guidance} if guidance != 1.0 else {}),
+                     **({"guidance": w} if w != 1.0 else {}),
                      "pack": pack_hash if job["method"] == "ours" else None,
                      "cfg": dpsgd_cfg_for(tuned, job["epsilon"]) if job["method"] == "dpsgd" else
                      (tuned["finetune"]["best"] if job["method"] == "nonprivate" else None)}
@@ -254,9 +268,9 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
             lora, scale, seconds, info = make_lora(job, x, unet, pack, tuned, delta, gen)
             # Common random numbers: the same initial noise for every method on this set.
             imgs = ddim_sample(unet, n_samp, steps, lora=lora, lora_scale=scale,
-                               generator=torch.Generator().manual_seed(st["seed"]), guidance=guidance)
+                               generator=torch.Generator().manual_seed(st["seed"]), guidance=w)
             res = {**_metrics(fnet, imgs, rec["_ref"], st["pi"]), "lora_seconds": seconds, "info": info,
-                   "method": job["method"], "epsilon": job["epsilon"]}
+                   "method": job["method"], "epsilon": job["epsilon"], "guidance": w}
             path.write_text(json.dumps(res, default=float) + "\n")
             rec["methods"][job["key"]] = res
             bar.update(1, fid=res["fid"])
@@ -374,12 +388,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--methods", default="", help="comma-separated: base is always; dpsgd, ours, nonprivate")
     ap.add_argument("--epsilons", default="", help="comma-separated subset of the protocol's epsilons")
     ap.add_argument("--sets", type=int, default=None)
-    ap.add_argument("--tune-metric", choices=["loss", "fid"], default="loss",
+    ap.add_argument("--tune-metric", choices=["loss", "fid"], default=FULL["tune_metric"],
                     help="how DP-SGD and the non-private LoRA are tuned on public sets")
-    ap.add_argument("--tune-eps", default="1,8", help="epsilons DP-SGD is tuned at (others use the nearest)")
+    ap.add_argument("--tune-eps", default=",".join(f"{e:g}" for e in FULL["tune_eps"]), help="epsilons DP-SGD is tuned at (others use the nearest)")
     ap.add_argument("--tune-sets", type=int, default=FULL["tune_sets"])
-    ap.add_argument("--tune-reference", type=int, default=300, help="held-out public images per tuning set (FID)")
-    ap.add_argument("--tune-samples", type=int, default=200, help="samples per configuration and set (FID)")
+    ap.add_argument("--tune-reference", type=int, default=FULL["tune_reference"], help="held-out public images per tuning set (FID)")
+    ap.add_argument("--tune-samples", type=int, default=FULL["samples_tune"], help="samples per configuration and set (FID)")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
     setup_torch(a.threads)

@@ -30,7 +30,7 @@ import torch.nn as nn
 
 from .common import REPO_ROOT, RunContext, log, setup_torch
 from .data import CLASSES, load_fmnist, to_tensor
-from .diffusion import DEFAULT_SCHEDULE
+from .diffusion import DEFAULT_SCHEDULE, LORA_GUIDANCE
 from .hyper import load_pack_modules
 
 OPSET = 17
@@ -95,7 +95,7 @@ def _fixture_images(count: int) -> torch.Tensor:
 
 # 2.0.0: the LoRA layout gained the five ResBlock time_emb_proj targets and rho became a component mixture;
 # LoRAs made with 1.x packs do not fit 2.x UNets.
-PACK_VERSION = "2.0.0"
+PACK_VERSION = "3.0.0"
 
 
 def export_pack(run_dir: Path, pack_dir: Path, fixtures_dir: Path | None = None, version: str = PACK_VERSION) -> dict:
@@ -173,7 +173,7 @@ def export_pack(run_dir: Path, pack_dir: Path, fixtures_dir: Path | None = None,
         "lora": {"layout": "reference", "rank": cfg["rank"], "alpha": cfg["alpha"],
                  "modules": [{"key": k, "in": i, "out": o} for k, i, o in unet.lora_modules]},
         "sampler": {"file": "unet.onnx", "timesteps": DEFAULT_SCHEDULE.T, "schedule": DEFAULT_SCHEDULE.manifest(),
-                    "defaultSteps": 50, "pixelRange": [-1, 1]},
+                    "defaultSteps": 50, "pixelRange": [-1, 1], "loraGuidance": LORA_GUIDANCE},
     }
     if features_manifest:
         manifest["features"] = features_manifest

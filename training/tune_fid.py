@@ -3,15 +3,19 @@
 The held-out diffusion loss (dpsgd.tune_dpsgd, finetune.tune_finetune) ranks configurations by how well the LoRA
 denoises; the table ranks methods by FID of their samples. A baseline tuned on another criterion than the one it
 is judged by is a weak baseline, so this module picks each configuration by FID, measured exactly as the table
-measures it (the same number of DDIM steps and the same LoRA-guidance weight), on public sets only:
+measures it (the same number of DDIM steps; LoRA guidance below), on public sets only:
 
 - tuning sets: ``dpsgd.tuning_sets`` (TRAIN split's validation pool, Dirichlet(0.3) mixtures, n = 128) with a
   held-out reference of the same mixture; FID of ``samples`` generated images against that reference;
 - the same initial noise for every configuration of one set (common random numbers), so differences between
   configurations are not sampling luck.
 
+- each baseline also picks its LoRA-guidance weight (1 or the table's; ``guidances_of``): guidance extrapolates
+  what the LoRA learned, DP-SGD's noise included, so a weight that helps one method can hurt another.
+
 API: ``cross_grid(center, axes)``; ``tune_dpsgd_fid(...)`` and ``tune_finetune_fid(...)`` return the same
-dictionaries as their loss-based twins (``per_eps[eps]['best']`` / ``best``), with ``fid`` per row.
+dictionaries as their loss-based twins (``per_eps[eps]['best']`` / ``best``, which then holds ``guidance``),
+with ``fid`` per (configuration, guidance) row.
 """
 from __future__ import annotations
 
@@ -50,28 +54,37 @@ def cross_grid(center: Dict[str, Any], axes: Dict[str, Sequence[Any]]) -> List[D
 
 
 def _fid_of(unet: TinyUNet, fnet: Any, lora: LoraDict, scale: float, ref_feats: np.ndarray, plan: Dict[str, Any],
-            seed: int) -> float:
-    imgs = ddim_sample(unet, int(plan.get("samples_tune", plan["samples"])), int(plan["ddim_steps"]), lora=lora, lora_scale=scale,
-                       generator=torch.Generator().manual_seed(seed), guidance=float(plan.get("guidance", 1.0)))
+            guidance: float, seed: int) -> float:
+    imgs = ddim_sample(unet, int(plan.get("samples_tune", plan["samples"])), int(plan["ddim_steps"]), lora=lora,
+                       lora_scale=scale, generator=torch.Generator().manual_seed(seed), guidance=guidance)
     return fid(embed(fnet, imgs)[0], ref_feats)
+
+
+def guidances_of(plan: Dict[str, Any]) -> List[float]:
+    """The LoRA-guidance weights a baseline may choose from: 1 (none) and the table's weight. Guidance
+    extrapolates whatever the LoRA learned, DP-SGD's noise included, so each baseline picks its own."""
+    return sorted({1.0, float(plan.get("guidance", 1.0))})
 
 
 def _tune(unet: TinyUNet, fnet: Any, configs: List[Dict[str, Any]], sets: list, plan: Dict[str, Any], seed: int,
           fit: Callable[[Dict[str, Any], torch.Tensor, torch.Generator], LoraDict],
           progress: Any) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     refs = [embed(fnet, hold)[0] for _, _, hold in sets]
-    rows = []
-    for cfg in configs:
-        fids = []
+    ws = guidances_of(plan)
+    fids: Dict[Tuple[int, float], List[float]] = {}
+    for i, cfg in enumerate(configs):
         for j, ((_, xs, _), ref) in enumerate(zip(sets, refs)):
             lora = fit(cfg, xs, torch.Generator().manual_seed(seed * 1000 + j))
-            fids.append(_fid_of(unet, fnet, lora, LORA_ALPHA / LORA_RANK, ref, plan, seed=90_000 + j))
+            for w in ws:  # one fitted LoRA, sampled at every weight from the same initial noise
+                fids.setdefault((i, w), []).append(
+                    _fid_of(unet, fnet, lora, LORA_ALPHA / LORA_RANK, ref, plan, w, seed=90_000 + j))
             if progress is not None:
-                progress.update(1, fid=fids[-1])
-        rows.append({**{k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
-                     "fid": float(np.mean(fids)), "fid_per_set": fids})
+                progress.update(1, fid=fids[(i, ws[-1])][-1])
+    rows = [{**{k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}, "guidance": w,
+             "fid": float(np.mean(fids[(i, w)])), "fid_per_set": fids[(i, w)]}
+            for i, cfg in enumerate(configs) for w in ws]
     best = min(rows, key=lambda r: r["fid"])
-    return {k: best[k] for k in configs[0]}, rows
+    return {k: best[k] for k in [*configs[0], "guidance"]}, rows
 
 
 def tune_dpsgd_fid(unet: TinyUNet, fnet: Any, eps_list: List[float], sets: list, plan: Dict[str, Any], seed: int,
@@ -79,8 +92,9 @@ def tune_dpsgd_fid(unet: TinyUNet, fnet: Any, eps_list: List[float], sets: list,
                    configs: List[Dict[str, Any]] | None = None) -> Dict[str, Any]:
     """Per epsilon, the DP-SGD configuration with the lowest mean FID over the public tuning sets."""
     configs = configs or cross_grid(DPSGD_FID_CENTER, DPSGD_FID_AXES)
-    result: Dict[str, Any] = {"configs": configs, "criterion": f"FID of {plan.get('samples_tune', plan['samples'])} samples "
-                              f"({plan['ddim_steps']} DDIM steps, guidance {plan.get('guidance', 1.0):g}) against a "
+    n_samples = plan.get("samples_tune", plan["samples"])
+    result: Dict[str, Any] = {"configs": configs, "guidances": guidances_of(plan),
+                              "criterion": f"FID of {n_samples} samples ({plan['ddim_steps']} DDIM steps) against a "
                               "held-out public reference of the same mixture (TRAIN split's validation pool)",
                               "per_eps": {}}
     for eps in eps_list:
@@ -99,7 +113,7 @@ def tune_finetune_fid(unet: TinyUNet, fnet: Any, sets: list, plan: Dict[str, Any
     def fit(cfg: Dict[str, Any], xs: torch.Tensor, gen: torch.Generator) -> LoraDict:
         return finetune_lora(unet, xs, cfg, gen)[0]
     best, rows = _tune(unet, fnet, configs, sets, plan, seed, fit, progress)
-    return {"configs": configs, "best": best, "rows": rows}
+    return {"configs": configs, "guidances": guidances_of(plan), "best": best, "rows": rows}
 
 
 def fid_tuning_jobs(eps_count: int, sets: int) -> int:

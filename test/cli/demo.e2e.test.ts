@@ -50,8 +50,9 @@ test('demo writes a DP LoRA, a side-by-side sample grid and a report, charging o
   assert.match(r.stderr, new RegExp(`^dp-hyperlora \\[local only, do not share\\]: \\d+ image\\(s\\) used; ledger ${join(out, 'ledger.sqlite').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   assert.equal(report.personalisation.ledger.charged, true);
   assert.equal(report.personalisation.pack.id, 'reference-fmnist');
-  assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps, report.evaluation.strength, report.evaluation.guidance], [8, 4, 1, 1],
-    'guidance defaults to the pack\'s value (the bundled pack 2.0.0 has none: 1)');
+  const manifest = JSON.parse(await readFile(join(ROOT, 'models', 'reference', 'manifest.json'), 'utf8')) as { sampler?: { loraGuidance?: number } };
+  assert.deepEqual([report.evaluation.samplesPerSide, report.evaluation.steps, report.evaluation.strength, report.evaluation.guidance],
+    [8, 4, 1, manifest.sampler?.loraGuidance ?? 1], 'guidance defaults to the pack\'s sampler.loraGuidance (absent: 1)');
   if (report.evaluation.fid !== undefined) {
     assert.ok(report.evaluation.fid.base >= 0 && report.evaluation.fid.lora >= 0);
     assert.equal(report.evaluation.fid.ratio, report.evaluation.fid.lora / report.evaluation.fid.base);

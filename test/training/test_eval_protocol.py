@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 
-from training.evaluate import SEEDS_FILE, dpsgd_cfg_for, load_eval_sets, method_jobs, summarise, write_markdown
+from training.evaluate import (SEEDS_FILE, dpsgd_cfg_for, job_guidance, load_eval_sets, method_jobs, summarise,
+                               write_markdown)
 
 
 def test_private_and_reference_sets_are_fixed_disjoint_and_from_the_test_split():
@@ -33,6 +34,19 @@ def test_nearest_tuned_epsilon_on_a_log_scale():
                                    "8.0": {"best": {"clip": 0.05, "steps": 24, "lr": 0.01}}}}}
     assert dpsgd_cfg_for(tuned, 2.0) == {"clip": 0.01, "steps": 8, "lr": 0.03}
     assert dpsgd_cfg_for(tuned, 4.0) == {"clip": 0.05, "steps": 24, "lr": 0.01}
+
+
+def test_baselines_sample_with_their_own_tuned_guidance_and_ours_with_the_tables():
+    tuned = {"dpsgd": {"per_eps": {"1.0": {"best": {"clip": 0.01, "schedule": [8, 0.03], "guidance": 1.0}},
+                                   "8.0": {"best": {"clip": 0.05, "schedule": [24, 0.01], "guidance": 2.0}}}},
+             "finetune": {"best": {"steps": 300, "lr": 0.01, "batch": 32, "guidance": 1.0}}}
+    jobs = {j["key"]: j for j in method_jobs([0.5, 1.0, 8.0])}
+    assert job_guidance(jobs["dpsgd_eps0.5"], tuned, 2.0) == 1.0
+    assert job_guidance(jobs["dpsgd_eps8"], tuned, 3.0) == 2.0
+    assert job_guidance(jobs["nonprivate"], tuned, 2.0) == 1.0
+    assert job_guidance(jobs["ours_eps1"], tuned, 2.0) == 2.0 and job_guidance(jobs["ours_epsinf"], tuned, 1.5) == 1.5
+    # Tuned by held-out loss (no guidance in the tuning): the table's weight.
+    assert job_guidance(jobs["nonprivate"], {"finetune": {"best": {"steps": 60, "lr": 0.01}}}, 2.0) == 2.0
 
 
 def test_summary_reports_means_spreads_and_ratios():

@@ -38,20 +38,24 @@ def test_finetune_minibatch_uses_only_batch_images_per_step():
     assert seen == [6, 6]
 
 
-def test_tuning_picks_the_configuration_with_the_lowest_mean_fid():
+def test_tuning_picks_the_configuration_and_guidance_with_the_lowest_mean_fid():
     unet, fnet = _tiny()
     sets = [(pi, xs[:8], hold[:16]) for pi, xs, hold in tuning_sets(seed=1, count=2, n=16, held_out=16)]
-    plan = {"samples": 99, "samples_tune": 12, "ddim_steps": 2, "guidance": 1.5}
-    ft = tune_finetune_fid(unet, fnet, sets, plan, seed=1,
-                           configs=[{"steps": 1, "lr": 1e-3, "batch": 4}, {"steps": 3, "lr": 0.3, "batch": 4}])
+    plan = {"samples": 99, "samples_tune": 12, "ddim_steps": 2, "guidance": 2.5}
+    cfgs = [{"steps": 1, "lr": 1e-3, "batch": 4}, {"steps": 3, "lr": 0.3, "batch": 4}]
+    ft = tune_finetune_fid(unet, fnet, sets, plan, seed=1, configs=cfgs)
+    # Every configuration at both weights: 1 (none) and the table's.
+    assert [(r["steps"], r["guidance"]) for r in ft["rows"]] == [(1, 1.0), (1, 2.5), (3, 1.0), (3, 2.5)]
     fids = [r["fid"] for r in ft["rows"]]
-    assert len(fids) == 2 and all(np.isfinite(fids)) and fids[0] != fids[1]
-    assert ft["best"] == ft["configs"][int(np.argmin(fids))]
+    assert all(np.isfinite(fids)) and len(set(fids)) == 4
+    win = ft["rows"][int(np.argmin(fids))]
+    assert ft["best"] == {"steps": win["steps"], "lr": win["lr"], "batch": 4, "guidance": win["guidance"]}
     assert all(len(r["fid_per_set"]) == 2 and np.isclose(r["fid"], np.mean(r["fid_per_set"])) for r in ft["rows"])
     dp = tune_dpsgd_fid(unet, fnet, [1.0, 8.0], sets, plan, seed=1,
                         configs=[{"clip": 0.01, "schedule": (1, 1e-2)}, {"clip": 0.01, "schedule": (2, 3e-1)}])
-    assert set(dp["per_eps"]) == {"1.0", "8.0"}
+    assert set(dp["per_eps"]) == {"1.0", "8.0"} and dp["guidances"] == [1.0, 2.5]
     for per in dp["per_eps"].values():
         f = [r["fid"] for r in per["rows"]]
-        assert per["best"] == {"clip": 0.01, "schedule": list(dp["configs"][int(np.argmin(f))]["schedule"])}
-    assert "12 samples (2 DDIM steps, guidance 1.5)" in dp["criterion"]
+        win = per["rows"][int(np.argmin(f))]
+        assert per["best"] == {"clip": 0.01, "schedule": win["schedule"], "guidance": win["guidance"]}
+    assert "12 samples (2 DDIM steps)" in dp["criterion"]
