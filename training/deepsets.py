@@ -41,7 +41,7 @@ DEEPSETS_CONFIG = {
     "clip_norm": 1.0, "delta": 1e-5, "eps_min": 0.5, "eps_max": 16.0, "n_min": 32, "n_max": 1024,
     "p_no_noise": 0.15, "concentration": 0.3,
     "pretrain_steps": 300, "pretrain_batch": 256,
-    "steps": 800, "groups": 8, "loss_images": 12, "enc_images": 48, "p_high_t": 0.0, "high_t_min": 300,
+    "steps": 1600, "groups": 8, "loss_images": 12, "enc_images": 48, "p_high_t": 0.0, "high_t_min": 300,
     "min_snr_gamma": 1.0,
     "lr_hyper": 2e-2, "lr_encoder": 5e-4, "aux_weight": 0.05, "grad_clip": 1.0, "ckpt_every": 100,
     "val_sets": 16, "val_n": 128, "val_loss_images": 64, "val_eps": [1.0, 8.0, None],
