@@ -281,7 +281,8 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "reference-comparison.json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
     cmd = command or ("/usr/bin/python3 -m training.run_all" + (" --smoke" if smoke else ""))
-    (results_dir / "reference-comparison.md").write_text(write_markdown(summary, cmd) + "\n")
+    tuning_file = str(tuning_path) if tuning_path is not None else "bench/results/dpsgd-tuning.json"
+    (results_dir / "reference-comparison.md").write_text(write_markdown(summary, cmd, tuning_file) + "\n")
     return summary
 
 
@@ -330,7 +331,7 @@ LABEL = {"base": "Base model (no private data)", "dpsgd": "DP-SGD LoRA", "ours":
          "nonprivate": "Non-private LoRA (ceiling)"}
 
 
-def write_markdown(summary: Dict[str, Any], command: str) -> str:
+def write_markdown(summary: Dict[str, Any], command: str, tuning_file: str = "bench/results/dpsgd-tuning.json") -> str:
     """The README table: FID and KL mean ± std [median, IQR] over the private sets, LoRA time, ratios."""
     p = summary["protocol"]
     fl = summary["fid_floor"]
@@ -353,8 +354,8 @@ def write_markdown(summary: Dict[str, Any], command: str) -> str:
     for r in summary["ratios"]:
         lines.append(f"| {r['epsilon']:g} | {r['fid_ratio_of_means']:.3f} | {r['fid_ratio_median_per_set']:.3f} | "
                      f"{r['ours_better_sets']}/{r['sets']} |")
-    lines += ["", f"Reproduce: `{command}` (stage `evaluate`; DP-SGD tuning on public sets in "
-              "bench/results/dpsgd-tuning.json, redone with `DPHL_RETUNE=1`)."]
+    lines += ["", f"Reproduce: `{command}` (DP-SGD and ceiling tuning on public sets in {tuning_file}, "
+              "redone with `DPHL_RETUNE=1`)."]
     return "\n".join(lines)
 
 
