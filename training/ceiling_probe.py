@@ -153,7 +153,8 @@ def main(argv: List[str] | None = None) -> int:
             # One line per finished set and strength, so a run killed part-way keeps what it measured.
             with (out_dir / "per_set.jsonl").open("a") as f:
                 f.write(json.dumps(dict(row, tag=a.tag, base=str(base_path))) + "\n")
-            log(f"probe set {st['seed']} strength {sc:g} guidance {w:g}: KL {row['kl']:.3f} (base {row['kl_base']:.3f}), "
+            log(f"probe set {st['seed']} strength {sc:g} guidance {w:g}: KL {row['kl']:.3f} "
+                f"(base {row['kl_base']:.3f}), "
                 f"fit {fit_s:.0f}s")
         if saved is not None:
             with torch.no_grad():

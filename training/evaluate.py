@@ -123,7 +123,8 @@ def get_tuning(unet, run_dir: Path, plan: Dict[str, Any], smoke: bool, base_hash
         dp = tune_dpsgd(unet, plan["tune_eps"], dgrid, sets, seed=1, progress=bar)
         ft = tune_finetune(unet, fgrid, sets, seed=1, progress=bar)
         bar.close()
-    tuned = {"base_hash": base_hash, "plan": _tuning_plan(plan), "tune_sets": len(sets), "tune_eps": plan["tune_eps"], "dpsgd": dp,
+    tuned = {"base_hash": base_hash, "plan": _tuning_plan(plan), "tune_sets": len(sets),
+             "tune_eps": plan["tune_eps"], "dpsgd": dp,
              "finetune": ft, "seconds": time.time() - t0,
              "rule": "each eval epsilon uses the configuration tuned at the nearest tuned epsilon (log scale)"}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -317,7 +318,8 @@ def summarise(records: List[Dict[str, Any]], jobs: List[Dict[str, Any]], spec: D
                            "fid_ratio_median_per_set": float(np.median(o / d)),
                            "ours_better_sets": int((o < d).sum()), "sets": len(pairs)})
     return {"protocol": {**{k: v for k, v in spec.items() if k != "about"}, "samples": plan["samples"],
-                         "ddim_steps": plan["ddim_steps"], "guidance": plan.get("guidance", 1.0), "features": "FeatureNet (train split), 64-d",
+                         "ddim_steps": plan["ddim_steps"], "guidance": plan.get("guidance", 1.0),
+                         "features": "FeatureNet (train split), 64-d",
                          "sets_evaluated": len(records)},
             "fid_floor": _stats([r["fid_floor"] for r in records]),
             "kl_floor": _stats([r["kl_floor"] for r in records]),
@@ -391,10 +393,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--sets", type=int, default=None)
     ap.add_argument("--tune-metric", choices=["loss", "fid"], default=FULL["tune_metric"],
                     help="how DP-SGD and the non-private LoRA are tuned on public sets")
-    ap.add_argument("--tune-eps", default=",".join(f"{e:g}" for e in FULL["tune_eps"]), help="epsilons DP-SGD is tuned at (others use the nearest)")
+    ap.add_argument("--tune-eps", default=",".join(f"{e:g}" for e in FULL["tune_eps"]),
+                    help="epsilons DP-SGD is tuned at (others use the nearest)")
     ap.add_argument("--tune-sets", type=int, default=FULL["tune_sets"])
-    ap.add_argument("--tune-reference", type=int, default=FULL["tune_reference"], help="held-out public images per tuning set (FID)")
-    ap.add_argument("--tune-samples", type=int, default=FULL["samples_tune"], help="samples per configuration and set (FID)")
+    ap.add_argument("--tune-reference", type=int, default=FULL["tune_reference"],
+                    help="held-out public images per tuning set (FID)")
+    ap.add_argument("--tune-samples", type=int, default=FULL["samples_tune"],
+                    help="samples per configuration and set (FID)")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
     setup_torch(a.threads)
