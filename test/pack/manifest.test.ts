@@ -176,18 +176,25 @@ test('an sd15 pack whose modules differ from the sd15 table is PACK_INCOMPATIBLE
   }
 });
 
-test('SD pack fields: clipVision only on sd15/sdxl, base hash and training ε range are validated', () => {
-  const m = {
-    format: 'dp-hyperlora-pack', formatVersion: 1, id: 'x', version: '1.0.0', target: 'reference-fmnist',
+/** The smallest valid reference-fmnist manifest with one file, for tests of single optional fields. */
+function minimalManifest(version: string, input: { name: string; size: number }) {
+  return {
+    format: 'dp-hyperlora-pack', formatVersion: 1, id: 'x', version, target: 'reference-fmnist',
     licenses: { code: 'MIT', weights: 'MIT', data: 'x' },
-    encoder: { file: 'encoder.onnx', inputName: 'clip_embeds', outputName: 'embeddings', height: 224, width: 224, channels: 1, normalise: { mean: [0.5], std: [0.5] }, maxBatch: 4 },
+    encoder: { file: 'encoder.onnx', inputName: input.name, outputName: 'embeddings', height: input.size, width: input.size, channels: 1, normalise: { mean: [0.5], std: [0.5] }, maxBatch: 4 },
     embeddingDim: 4, dp: { clipNorm: 1, aggregate: 'mean', trainedNoise: { min: 0, max: 0.1 } },
     hypernet: { file: 'encoder.onnx', inputName: 'embedding' },
     lora: { layout: 'reference', rank: 2, alpha: 2, modules: [{ key: 'lora_unet_a', in: 2, out: 2 }] },
+    files: { 'encoder.onnx': { sha256: 'a'.repeat(64), bytes: 1 } },
+  };
+}
+
+test('SD pack fields: clipVision only on sd15/sdxl, base hash and training ε range are validated', () => {
+  const m = {
+    ...minimalManifest('1.0.0', { name: 'clip_embeds', size: 224 }),
     clipVision: { family: 'clip-vit-h-14', dim: 1024, field: 'image_embeds' },
     base: { unetSha256: 'XYZ' },
     training: { data: 'public', steps: 10, epsilon: { min: 8, max: 1 }, delta: 1e-5, extra: 'kept' },
-    files: { 'encoder.onnx': { sha256: 'a'.repeat(64), bytes: 1 } },
   };
   assert.throws(() => parseManifest('/p', m), (e: unknown) => {
     assert.ok(isDpError(e, 'PACK_INVALID'));
@@ -204,14 +211,8 @@ test('SD pack fields: clipVision only on sd15/sdxl, base hash and training ε ra
 
 test('sampler.loraGuidance: optional (absent = the LoRA alone), 0–10, anything else refused naming the field', () => {
   const m = {
-    format: 'dp-hyperlora-pack', formatVersion: 1, id: 'x', version: '2.0.0', target: 'reference-fmnist',
-    licenses: { code: 'MIT', weights: 'MIT', data: 'x' },
-    encoder: { file: 'encoder.onnx', inputName: 'images', outputName: 'embeddings', height: 28, width: 28, channels: 1, normalise: { mean: [0.5], std: [0.5] }, maxBatch: 4 },
-    embeddingDim: 4, dp: { clipNorm: 1, aggregate: 'mean', trainedNoise: { min: 0, max: 0.1 } },
-    hypernet: { file: 'encoder.onnx', inputName: 'embedding' },
-    lora: { layout: 'reference', rank: 2, alpha: 2, modules: [{ key: 'lora_unet_a', in: 2, out: 2 }] },
-    sampler: { file: 'encoder.onnx', timesteps: 1000, schedule: { kind: 'linear', betaStart: 0.0001, betaEnd: 0.02 }, defaultSteps: 50, pixelRange: [-1, 1] },
-    files: { 'encoder.onnx': { sha256: 'a'.repeat(64), bytes: 1 } },
+    ...minimalManifest('2.0.0', { name: 'images', size: 28 }),
+    sampler: { file: 'encoder.onnx', timesteps: 1000, schedule: { kind: 'linear' as const, betaStart: 0.0001, betaEnd: 0.02 }, defaultSteps: 50, pixelRange: [-1, 1] },
   };
   const withGuidance = (w: unknown): unknown => ({ ...m, sampler: { ...m.sampler, loraGuidance: w } });
   assert.equal(parseManifest('/p', m).sampler?.loraGuidance, undefined, 'a 2.0.0 manifest without the field stays valid');
