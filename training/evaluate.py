@@ -53,9 +53,12 @@ SMOKE = {"samples": 24, "ddim_steps": 2, "tune_metric": "loss", "tune_sets": 1, 
          "dpsgd_grid": {"clip": (0.03,), "schedule": ((2, 0.03),)}, "ft_grid": {"steps": (2,), "lr": (0.03,)}}
 
 
-def load_eval_sets(path: Path = SEEDS_FILE, smoke: bool = False) -> Dict[str, Any]:
-    """The committed evaluation protocol and its private/reference index sets (test split)."""
+def load_eval_sets(path: Path = SEEDS_FILE, smoke: bool = False, n: Optional[int] = None) -> Dict[str, Any]:
+    """The committed evaluation protocol and its private/reference index sets (test split); ``n`` replaces the
+    protocol's set size (the same seeds and mixtures, other draws)."""
     spec = json.loads(Path(path).read_text())
+    if n is not None:
+        spec = dict(spec, n=int(n))
     if smoke:
         spec = dict(spec, seeds=spec["seeds"][:SMOKE["sets"]], n=SMOKE["n"], reference_size=SMOKE["reference_size"],
                     epsilons=SMOKE["epsilons"])
@@ -198,7 +201,7 @@ def _metrics(fnet, images: torch.Tensor, ref_feats: np.ndarray, pi: np.ndarray) 
 def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[List[str]] = None,
              max_sets: Optional[int] = None, plan_overrides: Optional[Dict[str, Any]] = None,
              epsilons: Optional[List[float]] = None, tuning_path: Optional[Path] = None,
-             command: Optional[str] = None) -> Dict[str, Any]:
+             command: Optional[str] = None, n: Optional[int] = None) -> Dict[str, Any]:
     """Run (or resume) the comparison; returns the summary and writes JSON + markdown to results_dir."""
     plan = dict(FULL, **(SMOKE if smoke else {}), **(plan_overrides or {}))
     run_dir = Path(run_dir)
@@ -209,8 +212,10 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     fnet = load_features(run_dir / FEATURES_FILE)
     pack = load_pack_modules(run_dir) if (run_dir / "deepsets.pt").exists() else None
     pack_hash = _file_hash(run_dir / "deepsets.pt") if pack else None
-    ev = load_eval_sets(SEEDS_FILE, smoke)
+    ev = load_eval_sets(SEEDS_FILE, smoke, n)
     spec, sets = ev["spec"], ev["sets"][:max_sets]
+    # A set size other than the protocol's makes other sets: their results are cached apart.
+    n_key = {} if n is None else {"n": int(n)}
     if epsilons:
         spec = dict(spec, epsilons=[e for e in spec["epsilons"] if float(e) in epsilons])
     delta = float(spec["delta"])
@@ -251,7 +256,7 @@ def evaluate(run_dir: Path, results_dir: Path, smoke: bool, methods: Optional[Li
     for job in jobs:
         for st, rec, x in zip(sets, records, private_x):
             w = job_guidance(job, tuned, guidance)
-            ident = {"job": job["key"], "base": base_hash, "samples": n_samp, "ddim": steps,
+            ident = {"job": job["key"], "base": base_hash, "samples": n_samp, "ddim": steps, **n_key,
                      **({"guidance": w} if w != 1.0 else {}),
                      "pack": pack_hash if job["method"] == "ours" else None,
                      "cfg": dpsgd_cfg_for(tuned, job["epsilon"]) if job["method"] == "dpsgd" else
@@ -391,6 +396,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--methods", default="", help="comma-separated: base is always; dpsgd, ours, nonprivate")
     ap.add_argument("--epsilons", default="", help="comma-separated subset of the protocol's epsilons")
     ap.add_argument("--sets", type=int, default=None)
+    ap.add_argument("--n", type=int, default=None, help="private set size instead of the protocol's (128)")
     ap.add_argument("--tune-metric", choices=["loss", "fid"], default=FULL["tune_metric"],
                     help="how DP-SGD and the non-private LoRA are tuned on public sets")
     ap.add_argument("--tune-eps", default=",".join(f"{e:g}" for e in FULL["tune_eps"]),
@@ -410,7 +416,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                              "samples_tune": a.tune_samples},
              epsilons=[float(e) for e in a.epsilons.split(",") if e] or None,
              tuning_path=a.run / "dpsgd-tuning.json",
-             command="/usr/bin/python3 -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv))
+             command="/usr/bin/python3 -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv),
+             n=a.n)
     return 0
 
 

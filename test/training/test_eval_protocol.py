@@ -65,3 +65,11 @@ def test_summary_reports_means_spreads_and_ratios():
     assert ratio["fid_ratio_of_means"] == 1.0 and ratio["ours_better_sets"] == 1 and ratio["sets"] == 2
     md = write_markdown(s, "python3 -m training.run_all")
     assert "| DP-DeepSets (ours) | 1 | 2 | 20.00 ± 14.14 |" in md and "python3 -m training.run_all" in md
+
+
+def test_another_set_size_keeps_the_seeds_and_mixtures_and_draws_that_many_private_images():
+    base, small = load_eval_sets(SEEDS_FILE), load_eval_sets(SEEDS_FILE, n=32)
+    assert small["spec"]["n"] == 32 and base["spec"]["n"] == 128
+    for a, b in zip(base["sets"], small["sets"]):
+        assert a["seed"] == b["seed"] and np.array_equal(a["pi"], b["pi"])
+        assert len(b["private"]) == 32 and len(np.intersect1d(b["private"], b["reference"])) == 0
