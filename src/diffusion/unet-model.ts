@@ -37,9 +37,13 @@ export interface UnetEpsModelOptions {
 }
 
 function checkFactor(name: string, t: NamedFloatTensor | undefined, dims: readonly number[], problems: string[]): void {
+  const count = dims.reduce((a, d) => a * d, 1);
   if (t === undefined) problems.push(`missing ${name}`);
-  else if (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i]) || t.data.length !== dims.reduce((a, d) => a * d, 1)) {
+  else if (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i])) {
     problems.push(`${name} is [${t.dims.join(', ')}], expected [${dims.join(', ')}]`);
+  } else if (t.data.length !== count) {
+    // The right shape over the wrong number of values: say so, not "is [a, b], expected [a, b]".
+    problems.push(`${name} holds ${t.data.length} values, but its shape [${dims.join(', ')}] needs ${count}`);
   }
 }
 

@@ -153,6 +153,11 @@ test('cancellation, contract violations and misfit LoRAs are clear errors', asyn
   assert.throws(() => new UnetEpsModel(s, { modules: [{ key: KEY, in: F, out: F }], rank: 4, lora: { factors: scaledIdentity(1), scale: 1 } }),
     (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message ===
       `the LoRA does not fit this UNet (rank 4): ${KEY}.lora_down.weight is [16, 16], expected [4, 16]; ${KEY}.lora_up.weight is [16, 16], expected [16, 4]`);
+  const short = scaledIdentity(1);
+  short[`${KEY}.lora_up.weight`] = { data: new Float32Array(F * F - 1), dims: [F, F] };
+  assert.throws(() => new UnetEpsModel(s, { modules: [{ key: KEY, in: F, out: F }], rank: F, lora: { factors: short, scale: 1 } }),
+    (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') && e.message ===
+      `the LoRA does not fit this UNet (rank ${F}): ${KEY}.lora_up.weight holds ${F * F - 1} values, but its shape [${F}, ${F}] needs ${F * F}`);
   await assert.rejects(sampleDdim(base(model, { count: 0 })), (e: unknown) => isDpError(e, 'INVALID_ARGUMENT') &&
     e.message === 'sampler: count 0 must be a positive integer');
 });
