@@ -59,11 +59,6 @@ export class LoraGuidedEps implements EpsPredictor {
     this.lora = o.lora;
   }
 
-  /** Model calls per sampling step: 1 for w = 0 or w = 1, else 2 (both models). */
-  get callsPerStep(): number {
-    return this.weight === 0 || this.weight === 1 ? 1 : 2;
-  }
-
   async predict(x: Float32Array, dims: readonly [number, number, number, number], t: number): Promise<Float32Array> {
     if (this.weight === 1) return this.lora.predict(x, dims, t);
     if (this.weight === 0) return this.base.predict(x, dims, t);
