@@ -38,8 +38,13 @@ SMOKE_BASE_CONFIG = dict(BASE_CONFIG, steps=6, batch=16, warmup=2, ckpt_every=4,
 # 15 cycles: measured in docs/training.md ("Reference world 3.0"), FID against the test split 342 -> ~110 and
 # the share of confidently classified samples 24% -> ~50%; the ceiling's class KL kept falling up to here.
 LONG_CYCLES = 15
-LONG_BASE_CONFIG = dict(BASE_CONFIG, steps=1000, lr=1e-3, warmup=50, ckpt_every=100, keep_every=1000,
-                        extra_cycles=[[1000, 1e-3, 50]] * (LONG_CYCLES - 1))
+def long_base_config(cycles: int) -> dict:
+    """The continuation with ``cycles`` 1,000-step cycles in all (the first k cycles never depend on later ones)."""
+    return dict(BASE_CONFIG, steps=1000, lr=1e-3, warmup=50, ckpt_every=100, keep_every=1000,
+                extra_cycles=[[1000, 1e-3, 50]] * (cycles - 1))
+
+
+LONG_BASE_CONFIG = long_base_config(LONG_CYCLES)
 LONG_BASE_SEED = 13
 SMOKE_LONG_CONFIG = dict(SMOKE_BASE_CONFIG, steps=2, lr=1e-3, warmup=1, keep_every=2, extra_cycles=[[2, 1e-3, 1]])
 

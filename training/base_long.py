@@ -20,7 +20,7 @@ import argparse
 from pathlib import Path
 from typing import List
 
-from .base import LONG_BASE_CONFIG, LONG_BASE_SEED, LONG_CYCLES, train_base
+from .base import LONG_BASE_SEED, LONG_CYCLES, long_base_config, train_base
 from .common import log, setup_torch
 
 
@@ -46,8 +46,7 @@ def main(argv: List[str] | None = None) -> int:
                  "<run>/base_pre/base.pt; `python3 -m training.run_all --only base` makes it)")
     if a.cycles < 1:
         ap.error("--cycles must be at least 1")
-    cfg = dict(LONG_BASE_CONFIG, extra_cycles=[[1000, 1e-3, 50]] * (a.cycles - 1))
-    stats = train_base(a.out, cfg, seed=a.seed, init=init, device=a.device)
+    stats = train_base(a.out, long_base_config(a.cycles), seed=a.seed, init=init, device=a.device)
     log(f"base_long: done {stats}")
     return 0
 
