@@ -19,13 +19,17 @@ with ``fid`` per (configuration, guidance) row.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
+from .common import Progress, setup_torch
 from .diffusion import ddim_sample
-from .dpsgd import LORA_ALPHA, LORA_RANK, dpsgd_lora
+from .dpsgd import LORA_ALPHA, LORA_RANK, dpsgd_lora, tuning_sets
 from .features import embed
 from .fid import fid
 from .finetune import finetune_lora
@@ -40,6 +44,10 @@ DPSGD_FID_AXES = {"clip": (0.003, 0.01, 0.03), "schedule": ((8, 3e-2), (24, 1e-2
 # The non-private ceiling: Adam on random minibatches of 32 (the ceiling probe's best recipe, ceiling_probe.py).
 FT_FID_CENTER = {"steps": 300, "lr": 1e-2, "batch": 32}
 FT_FID_AXES = {"steps": (100, 300, 900), "lr": (3e-3, 1e-2, 3e-2)}
+# Beyond the DP-SGD grid's edges, where pack 3.0.0's tuning chose the lowest C: a lower C, and lower learning rates
+# (also with 3x the steps) at that C. `python3 -m training.tune_fid --run R --out F` measures them.
+DPSGD_FID_EDGE_CONFIGS = [{"clip": 0.001, "schedule": (24, 1e-2)}, {"clip": 0.003, "schedule": (24, 3e-3)},
+                          {"clip": 0.003, "schedule": (24, 1e-3)}, {"clip": 0.003, "schedule": (72, 1e-3)}]
 
 
 def cross_grid(center: Dict[str, Any], axes: Dict[str, Sequence[Any]]) -> List[Dict[str, Any]]:
@@ -121,3 +129,47 @@ def fid_tuning_jobs(eps_count: int, sets: int) -> int:
     return sets * (eps_count * len(cross_grid(DPSGD_FID_CENTER, DPSGD_FID_AXES))
                    + len(cross_grid(FT_FID_CENTER, FT_FID_AXES)))
 
+
+
+def edge_check(run_dir: Path, plan: Dict[str, Any], eps_list: List[float], tune_sets: int,
+               configs: List[Dict[str, Any]] = DPSGD_FID_EDGE_CONFIGS) -> Dict[str, Any]:
+    """DP-SGD at ``configs`` on the same public tuning sets, seeds and FID protocol as evaluate's tuning, so its
+    rows compare directly with the grid's rows in dpsgd-tuning.json."""
+    from .base import load_base
+    from .features import load_features
+    unet = load_base(Path(run_dir) / "base.pt")
+    fnet = load_features(Path(run_dir) / "features.pt")
+    sets = tuning_sets(seed=1, count=tune_sets, n=128, held_out=int(plan["tune_reference"]))
+    bar = Progress(len(configs) * len(eps_list) * len(sets), "dpsgd beyond the grid's edges")
+    out = tune_dpsgd_fid(unet, fnet, eps_list, sets, plan, seed=1, progress=bar, configs=configs)
+    bar.close()
+    return out
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    from .evaluate import FULL
+    ap = argparse.ArgumentParser(prog="python3 -m training.tune_fid",
+                                 description="DP-SGD beyond the FID tuning grid's edges (public sets only).")
+    ap.add_argument("--run", type=Path, required=True, help="run folder with base.pt and features.pt")
+    ap.add_argument("--out", type=Path, required=True, help="JSON file for the rows")
+    ap.add_argument("--epsilons", default="1,8")
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args(argv)
+    for name in ("base.pt", "features.pt"):
+        if not (a.run / name).is_file():
+            ap.error(f"{a.run / name} is missing: --run must be a run folder made by training.run_all")
+    try:
+        eps_list = [float(e) for e in a.epsilons.split(",") if e]
+    except ValueError:
+        ap.error(f"--epsilons {a.epsilons!r}: expected comma-separated numbers such as 1,8")
+    setup_torch(a.threads)
+    plan = {k: FULL[k] for k in ("samples", "samples_tune", "ddim_steps", "guidance", "tune_reference")}
+    res = edge_check(a.run, plan, eps_list, int(FULL["tune_sets"]))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(res, indent=1, default=float) + "\n")
+    print(f"wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -59,3 +59,36 @@ def test_tuning_picks_the_configuration_and_guidance_with_the_lowest_mean_fid():
         win = per["rows"][int(np.argmin(f))]
         assert per["best"] == {"clip": 0.01, "schedule": win["schedule"], "guidance": win["guidance"]}
     assert "12 samples (2 DDIM steps)" in dp["criterion"]
+
+
+def _tiny_run(tmp_path):
+    from training.features import save_features
+    unet, fnet = _tiny()
+    torch.save({"config": {"ch": [8, 16], "temb_dim": 16, "heads": 2}, "state_dict": unet.state_dict()},
+               tmp_path / "base.pt")
+    save_features(fnet, tmp_path / "features.pt", {})
+    return tmp_path
+
+
+def test_edge_check_rows_cover_every_edge_configuration_at_every_epsilon_and_weight(tmp_path):
+    from training.tune_fid import edge_check
+    run = _tiny_run(tmp_path)
+    plan = {"samples": 99, "samples_tune": 8, "ddim_steps": 2, "guidance": 2.0, "tune_reference": 16}
+    cfgs = [{"clip": 0.001, "schedule": (1, 1e-2)}, {"clip": 0.003, "schedule": (2, 1e-3)}]
+    out = edge_check(run, plan, [1.0, 8.0], tune_sets=1, configs=cfgs)
+    assert sorted(out["per_eps"]) == ["1.0", "8.0"]
+    for per in out["per_eps"].values():
+        assert [(r["clip"], r["schedule"], r["guidance"]) for r in per["rows"]] == [
+            (0.001, [1, 1e-2], 1.0), (0.001, [1, 1e-2], 2.0), (0.003, [2, 1e-3], 1.0), (0.003, [2, 1e-3], 2.0)]
+        assert min(r["fid"] for r in per["rows"]) == next(
+            r["fid"] for r in per["rows"] if (r["clip"], r["guidance"]) == (per["best"]["clip"], per["best"]["guidance"])
+            and list(r["schedule"]) == list(per["best"]["schedule"]))
+
+
+def test_edge_check_cli_refuses_a_folder_without_a_base(tmp_path, capsys):
+    import pytest
+    from training.tune_fid import main
+    with pytest.raises(SystemExit) as err:
+        main(["--run", str(tmp_path), "--out", str(tmp_path / "x.json")])
+    assert err.value.code == 2
+    assert "base.pt is missing" in capsys.readouterr().err
