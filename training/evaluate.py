@@ -93,27 +93,48 @@ def _tuning_plan(plan: Dict[str, Any]) -> Dict[str, Any]:
     return {k: plan[k] for k in keys if k in plan}
 
 
+def _current_fid_grids() -> Dict[str, Any]:
+    from .tune_fid import fid_grids
+    return fid_grids()
+
+
+def _fid_grids_of(tuned: Dict[str, Any]) -> Dict[str, Any]:
+    return {"dpsgd": (tuned.get("dpsgd") or {}).get("configs"), "finetune": (tuned.get("finetune") or {}).get("configs")}
+
+
+def _row_count(tuned: Dict[str, Any]) -> int:
+    dp = sum(len(v.get("rows", [])) for v in ((tuned.get("dpsgd") or {}).get("per_eps") or {}).values())
+    return dp + len((tuned.get("finetune") or {}).get("rows", []))
+
+
 def get_tuning(unet, run_dir: Path, plan: Dict[str, Any], smoke: bool, base_hash: str,
                path: Optional[Path] = None, fnet: Any = None) -> Dict[str, Any]:
     """DP-SGD and fine-tuning hyperparameters, tuned on PUBLIC validation sets (cached in bench/results, or
     in ``path``)."""
     if path is None:
         path = (Path(run_dir) / "dpsgd-tuning.json") if smoke else REPO_ROOT / "bench" / "results" / "dpsgd-tuning.json"
+    known: Dict[str, Any] = {}
     if path.exists() and os.environ.get("DPHL_RETUNE") != "1":
         tuned = json.loads(path.read_text())
         # Hyperparameters tuned on another base model are not this base's tuned baselines: redo them.
         if tuned.get("base_hash") == base_hash and tuned.get("plan") == _tuning_plan(plan):
-            log(f"evaluate: reusing tuning from {path} (same base {base_hash}; DPHL_RETUNE=1 redoes it)")
-            return tuned
-        log(f"evaluate: {path} was tuned on base {tuned.get('base_hash')} with {tuned.get('plan')}; this run is base "
-            f"{base_hash} with {_tuning_plan(plan)}: re-tuning")
+            grids = _fid_grids_of(tuned) if plan.get("tune_metric") == "fid" else None
+            if grids is None or grids == _current_fid_grids():
+                log(f"evaluate: reusing tuning from {path} (same base {base_hash}; DPHL_RETUNE=1 redoes it)")
+                return tuned
+            # Same base, sets and plan, other grids: keep the rows measured, fit only the new configurations.
+            log(f"evaluate: {path} was tuned on other grids: widening it (its {_row_count(tuned)} rows are reused)")
+            known = tuned
+        else:
+            log(f"evaluate: {path} was tuned on base {tuned.get('base_hash')} with {tuned.get('plan')}; this run is "
+                f"base {base_hash} with {_tuning_plan(plan)}: re-tuning")
     t0 = time.time()
     if plan.get("tune_metric") == "fid":
         from .tune_fid import fid_tuning_jobs, tune_dpsgd_fid, tune_finetune_fid
         sets = tuning_sets(seed=1, count=plan["tune_sets"], n=128, held_out=plan["tune_reference"])
         bar = Progress(fid_tuning_jobs(len(plan["tune_eps"]), len(sets)), "tune dpsgd/finetune by FID (public sets)")
-        dp = tune_dpsgd_fid(unet, fnet, plan["tune_eps"], sets, plan, seed=1, progress=bar)
-        ft = tune_finetune_fid(unet, fnet, sets, plan, seed=1, progress=bar)
+        dp = tune_dpsgd_fid(unet, fnet, plan["tune_eps"], sets, plan, seed=1, progress=bar, known=known.get("dpsgd"))
+        ft = tune_finetune_fid(unet, fnet, sets, plan, seed=1, progress=bar, known=known.get("finetune"))
         bar.close()
     else:
         sets = tuning_sets(seed=1, count=plan["tune_sets"], n=SMOKE["n"] if smoke else 128,

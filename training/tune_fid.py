@@ -42,8 +42,10 @@ from .unet import LoraDict, TinyUNet
 DPSGD_FID_CENTER = {"clip": 0.01, "schedule": (24, 1e-2)}
 DPSGD_FID_AXES = {"clip": (0.003, 0.01, 0.03), "schedule": ((8, 3e-2), (24, 1e-2), (72, 3e-3))}
 # The non-private ceiling: Adam on random minibatches of 32 (the ceiling probe's best recipe, ceiling_probe.py).
-FT_FID_CENTER = {"steps": 300, "lr": 1e-2, "batch": 32}
-FT_FID_AXES = {"steps": (100, 300, 900), "lr": (3e-3, 1e-2, 3e-2)}
+# Pack 3.0.0's first tuning was centred on lr 1e-2 and chose 3e-3, the grid's lowest lr: the grid is re-centred there,
+# with a lower lr and the step axis around it, so that the choice is not at an edge.
+FT_FID_CENTER = {"steps": 300, "lr": 3e-3, "batch": 32}
+FT_FID_AXES = {"steps": (100, 300, 900), "lr": (1e-3, 3e-3, 1e-2, 3e-2)}
 # Beyond the DP-SGD grid's edges, where pack 3.0.0's tuning chose the lowest C: a lower C, and lower learning rates
 # (also with 3x the steps) at that C. `python3 -m training.tune_fid --run R --out F` measures them.
 DPSGD_FID_EDGE_CONFIGS = [{"clip": 0.001, "schedule": (24, 1e-2)}, {"clip": 0.003, "schedule": (24, 3e-3)},
@@ -74,13 +76,28 @@ def guidances_of(plan: Dict[str, Any]) -> List[float]:
     return sorted({1.0, float(plan.get("guidance", 1.0))})
 
 
+def _row_key(cfg: Dict[str, Any], guidance: float) -> str:
+    return json.dumps({**{k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}, "guidance": guidance},
+                      sort_keys=True)
+
+
 def _tune(unet: TinyUNet, fnet: Any, configs: List[Dict[str, Any]], sets: list, plan: Dict[str, Any], seed: int,
           fit: Callable[[Dict[str, Any], torch.Tensor, torch.Generator], LoraDict],
-          progress: Any) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+          progress: Any, known: Optional[List[Dict[str, Any]]] = None) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """Every configuration at every guidance weight; ``known`` rows (an earlier tuning with the same base, sets,
+    seeds and plan) are reused instead of being fitted again, so widening a grid costs only its new points."""
     refs = [embed(fnet, hold)[0] for _, _, hold in sets]
     ws = guidances_of(plan)
+    old = {_row_key({k: v for k, v in r.items() if k not in ("guidance", "fid", "fid_per_set")}, r["guidance"]): r
+           for r in (known or []) if len(r.get("fid_per_set", [])) == len(sets)}
     fids: Dict[Tuple[int, float], List[float]] = {}
     for i, cfg in enumerate(configs):
+        if all(_row_key(cfg, w) in old for w in ws):
+            for w in ws:
+                fids[(i, w)] = list(old[_row_key(cfg, w)]["fid_per_set"])
+            if progress is not None:
+                progress.update(len(sets), fid=fids[(i, ws[-1])][-1])
+            continue
         for j, ((_, xs, _), ref) in enumerate(zip(sets, refs)):
             lora = fit(cfg, xs, torch.Generator().manual_seed(seed * 1000 + j))
             for w in ws:  # one fitted LoRA, sampled at every weight from the same initial noise
@@ -97,8 +114,10 @@ def _tune(unet: TinyUNet, fnet: Any, configs: List[Dict[str, Any]], sets: list, 
 
 def tune_dpsgd_fid(unet: TinyUNet, fnet: Any, eps_list: List[float], sets: list, plan: Dict[str, Any], seed: int,
                    delta: float = 1e-5, progress: Any = None,
-                   configs: List[Dict[str, Any]] | None = None) -> Dict[str, Any]:
-    """Per epsilon, the DP-SGD configuration with the lowest mean FID over the public tuning sets."""
+                   configs: List[Dict[str, Any]] | None = None,
+                   known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Per epsilon, the DP-SGD configuration with the lowest mean FID over the public tuning sets (``known``: an
+    earlier result of this function on the same sets, whose rows are reused)."""
     configs = configs or cross_grid(DPSGD_FID_CENTER, DPSGD_FID_AXES)
     n_samples = plan.get("samples_tune", plan["samples"])
     result: Dict[str, Any] = {"configs": configs, "guidances": guidances_of(plan),
@@ -108,20 +127,32 @@ def tune_dpsgd_fid(unet: TinyUNet, fnet: Any, eps_list: List[float], sets: list,
     for eps in eps_list:
         def fit(cfg: Dict[str, Any], xs: torch.Tensor, gen: torch.Generator, eps: float = eps) -> LoraDict:
             return dpsgd_lora(unet, xs, eps, delta, cfg, gen)[0]
-        best, rows = _tune(unet, fnet, configs, sets, plan, seed, fit, progress)
+        old = ((known or {}).get("per_eps") or {}).get(str(eps), {}).get("rows")
+        best, rows = _tune(unet, fnet, configs, sets, plan, seed, fit, progress, known=old)
         result["per_eps"][str(eps)] = {"best": best, "rows": rows}
     return result
 
 
 def tune_finetune_fid(unet: TinyUNet, fnet: Any, sets: list, plan: Dict[str, Any], seed: int,
-                      progress: Any = None, configs: List[Dict[str, Any]] | None = None) -> Dict[str, Any]:
-    """The non-private LoRA configuration with the lowest mean FID over the public tuning sets."""
+                      progress: Any = None, configs: List[Dict[str, Any]] | None = None,
+                      known: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The non-private LoRA configuration with the lowest mean FID over the public tuning sets (``known``: an
+    earlier result on the same sets, whose rows are reused)."""
     configs = configs or cross_grid(FT_FID_CENTER, FT_FID_AXES)
 
     def fit(cfg: Dict[str, Any], xs: torch.Tensor, gen: torch.Generator) -> LoraDict:
         return finetune_lora(unet, xs, cfg, gen)[0]
-    best, rows = _tune(unet, fnet, configs, sets, plan, seed, fit, progress)
+    best, rows = _tune(unet, fnet, configs, sets, plan, seed, fit, progress, known=(known or {}).get("rows"))
     return {"configs": configs, "guidances": guidances_of(plan), "best": best, "rows": rows}
+
+
+def fid_grids() -> Dict[str, List[Dict[str, Any]]]:
+    """The configurations tuned, as they are stored in JSON (tuples as lists): a tuning cache made with other
+    grids is widened (tune_* with ``known``) rather than reused."""
+    def as_json(cfgs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        return json.loads(json.dumps(cfgs))
+    return {"dpsgd": as_json(cross_grid(DPSGD_FID_CENTER, DPSGD_FID_AXES)),
+            "finetune": as_json(cross_grid(FT_FID_CENTER, FT_FID_AXES))}
 
 
 def fid_tuning_jobs(eps_count: int, sets: int) -> int:

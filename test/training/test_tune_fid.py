@@ -92,3 +92,26 @@ def test_edge_check_cli_refuses_a_folder_without_a_base(tmp_path, capsys):
         main(["--run", str(tmp_path), "--out", str(tmp_path / "x.json")])
     assert err.value.code == 2
     assert "base.pt is missing" in capsys.readouterr().err
+
+
+def test_a_widened_grid_reuses_the_rows_already_measured_and_fits_only_new_configurations(monkeypatch):
+    import training.tune_fid as tf
+    unet, fnet = _tiny()
+    sets = [(pi, xs[:8], hold[:16]) for pi, xs, hold in tuning_sets(seed=1, count=2, n=16, held_out=16)]
+    plan = {"samples": 99, "samples_tune": 8, "ddim_steps": 2, "guidance": 2.0}
+    a, b = {"steps": 1, "lr": 1e-3, "batch": 4}, {"steps": 2, "lr": 1e-2, "batch": 4}
+    first = tf.tune_finetune_fid(unet, fnet, sets, plan, seed=1, configs=[a])
+    fitted = []
+    real = tf.finetune_lora
+
+    def counting(u, xs, cfg, gen):
+        fitted.append(cfg["steps"])
+        return real(u, xs, cfg, gen)
+    monkeypatch.setattr(tf, "finetune_lora", counting)
+    wide = tf.tune_finetune_fid(unet, fnet, sets, plan, seed=1, configs=[a, b], known=first)
+    assert fitted == [2, 2]  # b on each of the two sets; a not again
+    assert wide["rows"][:2] == first["rows"]
+    # Rows measured on another number of sets are not reused.
+    fitted.clear()
+    tf.tune_finetune_fid(unet, fnet, sets[:1], plan, seed=1, configs=[a], known=first)
+    assert fitted == [1]
