@@ -13,9 +13,8 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
+from real_comfyui_http import make_http
 from workflows_api import dp_chain, with_save
 
 BASE, COMFY = sys.argv[1], sys.argv[2]
@@ -23,14 +22,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LEDGER = os.path.join(COMFY, "user", "ledger.sqlite")
 
 
-def http(path, body=None):
-    req = urllib.request.Request(BASE + path, data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+http = make_http(BASE)
 
 
 def ledger():

@@ -11,9 +11,8 @@ import os
 import shutil
 import sys
 import time
-import urllib.error
-import urllib.request
 
+from real_comfyui_http import make_http
 from workflows_api import dp_chain
 
 BASE, COMFY = sys.argv[1], sys.argv[2]
@@ -21,14 +20,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SETS = os.path.join(COMFY, "models", "dp_private_sets")
 
 
-def http(path, body=None):
-    req = urllib.request.Request(BASE + path, data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+http = make_http(BASE)
 
 
 def run_prompt(prompt, timeout=300):
