@@ -139,6 +139,8 @@ test('a failed run of a DP node replaces its summary with the error, tinted red;
   assert.equal(widget.element.style.borderLeft, '');
 });
 
+const CACHED = '↻ taken from ComfyUI\'s cache this time: not run again, nothing charged. Its last status:';
+
 test('after a failed or stopped run, DP nodes that did not run say so above their last status; cached and re-run ones do not', async () => {
   const ext = (await loadExtension())[0]!;
   const { app, api } = standIns!;
@@ -163,7 +165,7 @@ test('after a failed or stopped run, DP nodes that did not run say so above thei
   api.dispatchEvent(new CustomEvent('execution_error', { detail: { node_id: '3', exception_message: '[EPSILON_TOO_SMALL] …' } }));
   assert.equal(box(lora).value, '⏸ not run this time (the run failed or was stopped before this node); its last status:\nLoRA made from release #1');
   assert.equal(box(lora).element.style.opacity, '0.6');
-  assert.equal(box(embed).value, 'embedded', 'a cached node\'s status is this run\'s');
+  assert.equal(box(embed).value, `${CACHED}\nembedded`, 'a cached node keeps its status, marked as taken from the cache');
   assert.match(box(aggregate).value, /^✖ the last run failed/);
   assert.equal(box(fresh).value, '', 'a node that never ran keeps its placeholder');
   assert.equal(box(removed).value, 'pack loaded', 'a node no longer in the graph is left alone');
@@ -183,4 +185,37 @@ test('after a failed or stopped run, DP nodes that did not run say so above thei
   api.dispatchEvent(new CustomEvent('execution_interrupted', { detail: { prompt_id: 'p4', node_id: '4' } }));
   assert.equal(box(lora).value, 'LoRA made from release #2');
   assert.match(box(aggregate).value, /^⏸ not run this time[^\n]*\n✖ the last run failed/);
+});
+
+test('a node ComfyUI takes from its cache says so, once, above its last status; a page that never saw it run says what happened', async () => {
+  const ext = (await loadExtension())[0]!;
+  const { app, api } = standIns!;
+  const aggregate = Object.assign(createNode(ext, 'DPHyperLoRA_NoisyAggregate'), { id: 3 });
+  const lora = Object.assign(createNode(ext, 'DPHyperLoRA_HypernetworkLoRA'), { id: 4 });
+  const core = { id: 9, widgets: [] as Widget[] };
+  const inGraph = new Map<string, unknown>([['3', aggregate], ['4', lora], ['9', core]]);
+  app.graph = { getNodeById: (id) => inGraph.get(String(id)) ?? null };
+  ext.setup?.();
+  const box = (n: NodeProto): Widget => n.widgets![0]!;
+  aggregate.onExecuted?.({ text: ['privacy cost ε = 1 of your 10 per image'] });
+  // A re-queue of the same prompt: ComfyUI lists every node as cached and sends no `executed` for ours (§2).
+  for (let run = 0; run < 2; run += 1) {
+    api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: `p${run}` } }));
+    api.dispatchEvent(new CustomEvent('execution_cached', { detail: { nodes: ['3', '4', '9'], prompt_id: `p${run}` } }));
+  }
+  assert.equal(box(aggregate).value, `${CACHED}\nprivacy cost ε = 1 of your 10 per image`, 'labelled once, not per re-queue');
+  assert.match(box(lora).value, /^↻ taken from ComfyUI's cache: not run again, nothing charged\. The run that made this result/);
+  assert.deepEqual(core.widgets, [], 'other nodes are left alone');
+  // Stopped in a later run before Noisy Aggregate: one label, the not-run one, above the last status.
+  api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: 'p3' } }));
+  api.dispatchEvent(new CustomEvent('execution_interrupted', { detail: { prompt_id: 'p3', node_id: '4' } }));
+  assert.equal(box(aggregate).value, '⏸ not run this time (the run failed or was stopped before this node); its last status:\nprivacy cost ε = 1 of your 10 per image');
+  // Cached again after that: the cache label replaces the not-run one.
+  api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: 'p4' } }));
+  api.dispatchEvent(new CustomEvent('execution_cached', { detail: { nodes: ['3'], prompt_id: 'p4' } }));
+  assert.equal(box(aggregate).value, `${CACHED}\nprivacy cost ε = 1 of your 10 per image`);
+  assert.equal(box(aggregate).element.style.opacity, '');
+  // A real run replaces the label with the new summary.
+  aggregate.onExecuted?.({ text: ['privacy cost ε = 2 of your 10 per image'] });
+  assert.equal(box(aggregate).value, 'privacy cost ε = 2 of your 10 per image');
 });

@@ -18,6 +18,10 @@ const WARNING_COLOUR = '#e8a33d';
 const ERROR_COLOUR = '#d9534f';
 /** First line of a box whose node did not run in the last, failed or stopped, run. */
 export const NOT_RUN_LINE = '⏸ not run this time (the run failed or was stopped before this node); its last status:';
+/** First line of a box whose node ComfyUI took from its cache (it sends no `executed` for it, §2). */
+export const CACHED_LINE = '↻ taken from ComfyUI\'s cache this time: not run again, nothing charged. Its last status:';
+/** The box of a cached node that this page never saw run (a re-queue after the page was loaded). */
+export const CACHED_UNSEEN = '↻ taken from ComfyUI\'s cache: not run again, nothing charged. The run that made this result showed its summary on another page or before this page was loaded; `dp-hyperlora ledger list` lists the releases.';
 function summaryWidget(node) {
     return node.widgets?.find((w) => w.name === SUMMARY_WIDGET);
 }
@@ -70,8 +74,28 @@ function markNotRun(failedId) {
             continue;
         if (widget.value === '')
             continue; // nothing shown yet: the placeholder already says "after a run"
-        widget.value = `${NOT_RUN_LINE}\n${widget.value}`;
+        const last = widget.value.startsWith(CACHED_LINE) ? widget.value.slice(widget.value.indexOf('\n') + 1) : widget.value;
+        widget.value = `${NOT_RUN_LINE}\n${last}`;
         widget.element.style.opacity = '0.6';
+    }
+}
+/**
+ * After `execution_cached`: labels the boxes of our cached nodes, so that a cost line from an earlier run is not read
+ * as a new charge, and a box that never saw a run does not keep its "after a run" placeholder after one.
+ */
+function markCached(ids) {
+    for (const id of ids) {
+        const node = app.graph?.getNodeById(id);
+        if (!node || !ourNodes.has(node))
+            continue;
+        const widget = summaryWidget(node);
+        if (widget === undefined)
+            continue;
+        const last = widget.value.startsWith(CACHED_LINE) || widget.value.startsWith(NOT_RUN_LINE)
+            ? widget.value.slice(widget.value.indexOf('\n') + 1)
+            : widget.value;
+        widget.value = last === '' || last === CACHED_UNSEEN ? CACHED_UNSEEN : `${CACHED_LINE}\n${last}`;
+        widget.element.style.opacity = '';
     }
 }
 /** The box's text after a failed run: the error's own message (code first), never the previous summary. */
@@ -118,12 +142,12 @@ export const extension = {
         api.addEventListener('execution_start', () => { ranThisPrompt = new Set(); });
         api.addEventListener('execution_cached', (event) => {
             const nodes = event.detail.nodes;
-            if (Array.isArray(nodes))
-                for (const n of nodes) {
-                    const id = idOf(n);
-                    if (id !== undefined)
-                        ranThisPrompt.add(id);
-                }
+            if (!Array.isArray(nodes))
+                return;
+            const ids = nodes.map(idOf).filter((id) => id !== undefined);
+            for (const id of ids)
+                ranThisPrompt.add(id);
+            markCached(ids);
         });
         api.addEventListener('executing', (event) => {
             const detail = event.detail;

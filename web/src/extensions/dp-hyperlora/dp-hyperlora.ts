@@ -8,8 +8,9 @@
  * When a run of one of these nodes fails (ComfyUI's `execution_error` event names it), its box says so, with the
  * error's own text, instead of keeping the previous run's summary beside the new settings (seen in a real browser,
  * docs/frontend.md). Error messages hold no private data by the project's rule; ComfyUI shows the same text.
- * When a run fails or is stopped, the boxes of our nodes that did not run in it (and were not taken from the cache)
- * say so above their last status, dimmed, so a Hypernetwork LoRA box cannot pass an earlier run's LoRA off as
+ * When ComfyUI takes one of our nodes from its cache, its box says so above the last status (nothing ran, nothing
+ * was charged). When a run fails or is stopped, the boxes of our nodes that did not run in it (and were not taken
+ * from the cache) say so above their last status, dimmed, so a Hypernetwork LoRA box cannot pass an earlier run's LoRA off as
  * this run's (reference/comfyui.md §2: `execution_start`, `execution_cached`, `executing`, then the end event).
  * It shows only what the payloads hold: the worker sends public values only, and nothing else is fetched.
  */
@@ -36,6 +37,10 @@ const WARNING_COLOUR = '#e8a33d';
 const ERROR_COLOUR = '#d9534f';
 /** First line of a box whose node did not run in the last, failed or stopped, run. */
 export const NOT_RUN_LINE = '⏸ not run this time (the run failed or was stopped before this node); its last status:';
+/** First line of a box whose node ComfyUI took from its cache (it sends no `executed` for it, §2). */
+export const CACHED_LINE = '↻ taken from ComfyUI\'s cache this time: not run again, nothing charged. Its last status:';
+/** The box of a cached node that this page never saw run (a re-queue after the page was loaded). */
+export const CACHED_UNSEEN = '↻ taken from ComfyUI\'s cache: not run again, nothing charged. The run that made this result showed its summary on another page or before this page was loaded; `dp-hyperlora ledger list` lists the releases.';
 
 /** The node callbacks the frontend calls; declared by the frontend in a module augmentation the types package cannot export. */
 interface NodeCallbacks {
@@ -100,8 +105,27 @@ function markNotRun(failedId: string | undefined): void {
     const widget = summaryWidget(node);
     if (widget === undefined || id === failedId || ranThisPrompt.has(id) || widget.value.startsWith(NOT_RUN_LINE)) continue;
     if (widget.value === '') continue; // nothing shown yet: the placeholder already says "after a run"
-    widget.value = `${NOT_RUN_LINE}\n${widget.value}`;
+    const last = widget.value.startsWith(CACHED_LINE) ? widget.value.slice(widget.value.indexOf('\n') + 1) : widget.value;
+    widget.value = `${NOT_RUN_LINE}\n${last}`;
     widget.element.style.opacity = '0.6';
+  }
+}
+
+/**
+ * After `execution_cached`: labels the boxes of our cached nodes, so that a cost line from an earlier run is not read
+ * as a new charge, and a box that never saw a run does not keep its "after a run" placeholder after one.
+ */
+function markCached(ids: readonly string[]): void {
+  for (const id of ids) {
+    const node = app.graph?.getNodeById(id) as GraphNode | null | undefined;
+    if (!node || !ourNodes.has(node)) continue;
+    const widget = summaryWidget(node);
+    if (widget === undefined) continue;
+    const last = widget.value.startsWith(CACHED_LINE) || widget.value.startsWith(NOT_RUN_LINE)
+      ? widget.value.slice(widget.value.indexOf('\n') + 1)
+      : widget.value;
+    widget.value = last === '' || last === CACHED_UNSEEN ? CACHED_UNSEEN : `${CACHED_LINE}\n${last}`;
+    widget.element.style.opacity = '';
   }
 }
 
@@ -150,7 +174,10 @@ export const extension: ComfyExtension = {
     api.addEventListener('execution_start', () => { ranThisPrompt = new Set(); });
     api.addEventListener('execution_cached', (event) => {
       const nodes: unknown = (event.detail as { nodes?: unknown }).nodes;
-      if (Array.isArray(nodes)) for (const n of nodes) { const id = idOf(n); if (id !== undefined) ranThisPrompt.add(id); }
+      if (!Array.isArray(nodes)) return;
+      const ids = nodes.map(idOf).filter((id): id is string => id !== undefined);
+      for (const id of ids) ranThisPrompt.add(id);
+      markCached(ids);
     });
     api.addEventListener('executing', (event) => {
       const detail: unknown = event.detail;
