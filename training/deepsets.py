@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import torch
@@ -46,6 +47,10 @@ DEEPSETS_CONFIG = {
     "lr_hyper": 2e-2, "lr_encoder": 5e-4, "aux_weight": 0.05, "grad_clip": 1.0, "ckpt_every": 100,
     "val_sets": 16, "val_n": 128, "val_loss_images": 64, "val_eps": [1.0, 8.0, None],
 }
+# Part 2 of meta-training: from part 1's phi and rho, another cosine cycle at a quarter of the peak rates. One
+# 3,200-step cycle at the full rates diverged at step ~1,000 (train loss 0.82 against the base's 0.013) and had
+# not recovered by the end (0.037); 1,600 steps at the full rates, then this, keeps the stable part of the schedule.
+DEEPSETS_CONTINUE_CONFIG = dict(DEEPSETS_CONFIG, steps=1600, lr_hyper=5e-3, lr_encoder=2e-4)
 SMOKE_DEEPSETS_CONFIG = dict(DEEPSETS_CONFIG, pretrain_steps=3, pretrain_batch=32, steps=4, groups=2,
                              loss_images=4, enc_images=8, ckpt_every=2, val_sets=2, val_n=16,
                              val_loss_images=8, val_eps=[1.0, None])
@@ -121,13 +126,45 @@ def evaluate_val(mods: dict, cfg: dict, seed: int) -> dict:
     return {k: float(np.mean(v)) for k, v in res.items()}
 
 
-def _save(path: Path, enc, hyper, cfg, extra: dict) -> None:
-    torch.save({"encoder": enc.state_dict(), "hyper": hyper.state_dict(), "encoder_config": enc.config,
-                "hyper_config": hyper.config, "config": cfg, **extra}, path)
+def _save(path: Path, enc, hyper, head, cfg, extra: dict) -> None:
+    torch.save({"encoder": enc.state_dict(), "hyper": hyper.state_dict(), "head": head.state_dict(),
+                "encoder_config": enc.config, "hyper_config": hyper.config, "config": cfg, **extra}, path)
 
 
-def train_deepsets(out_dir: Path, cfg: dict, seed: int) -> dict:
-    """Meta-train phi and rho against the frozen base in out_dir/base.pt; write out_dir/deepsets.pt."""
+def _fit_head(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labels, rng) -> float:
+    """A linear class head on the frozen encoder (for a checkpoint saved without one): the auxiliary loss then
+    starts from a head that agrees with phi instead of pulling phi towards a random one."""
+    opt = torch.optim.Adam(head.parameters(), lr=1e-2)
+    acc = 0.0
+    for _ in range(cfg["pretrain_steps"]):
+        idx = np.sort(rng.choice(pool, cfg["pretrain_batch"], replace=False))
+        with torch.no_grad():
+            e = enc(to_tensor(images[idx]))
+        logits = head(e)
+        y = torch.from_numpy(labels[idx])
+        loss = F.cross_entropy(logits, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        acc = 0.9 * acc + 0.1 * float((logits.argmax(1) == y).float().mean())
+    return acc
+
+
+def _load_init(init: Path, enc: Encoder, hyper: HyperNet) -> dict:
+    blob = torch.load(Path(init), map_location="cpu")
+    for name, mod in (("encoder", enc), ("hyper", hyper)):
+        if blob.get(f"{name}_config") != mod.config:
+            raise ValueError(f"{init}: its {name} is {blob.get(f'{name}_config')}, this config makes {mod.config}; "
+                             "continue with the config that made it (DEEPSETS_CONFIG's sizes)")
+    enc.load_state_dict(blob["encoder"])
+    hyper.load_state_dict(blob["hyper"])
+    return blob
+
+
+def train_deepsets(out_dir: Path, cfg: dict, seed: int, init: Optional[Path] = None) -> dict:
+    """Meta-train phi and rho against the frozen base in out_dir/base.pt; write out_dir/deepsets.pt.
+
+    ``init``: a deepsets.pt to continue from (its phi, rho and class head; phi is not pre-trained again)."""
     gen = seed_all(seed)
     rng = np.random.default_rng(seed)
     unet = load_base(out_dir / "base.pt")
@@ -138,9 +175,18 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int) -> dict:
     hyper = HyperNet(unet.lora_modules, cfg["rank"], cfg["dim"], cfg["hidden"], cfg["components"])
     eps_grid, sig_sum, sig_count = noise_table(cfg["delta"], cfg["clip_norm"], cfg["eps_min"], cfg["eps_max"])
     t0 = time.time()
-    pre_acc = _pretrain_encoder(enc, head, cfg, pool, images, labels, gen, rng)
-    if cfg["components"] == head.out_features:
-        hyper.init_mixing(head.weight, head.bias)
+    if init is None:
+        pre_acc = _pretrain_encoder(enc, head, cfg, pool, images, labels, gen, rng)
+        if cfg["components"] == head.out_features:
+            hyper.init_mixing(head.weight, head.bias)
+    else:
+        blob = _load_init(init, enc, hyper)
+        if "head" in blob:
+            head.load_state_dict(blob["head"])
+            pre_acc = float("nan")
+        else:
+            pre_acc = _fit_head(enc, head, cfg, pool, images, labels, rng)
+        log(f"deepsets: continuing from {init} (class head {'loaded' if 'head' in blob else 'fitted'})")
     t_pre = time.time() - t0
     opt = torch.optim.Adam([{"params": hyper.parameters(), "lr": cfg["lr_hyper"]},
                             {"params": list(enc.parameters()) + list(head.parameters()), "lr": cfg["lr_encoder"]}])
@@ -197,19 +243,21 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int) -> dict:
         losses.append(float(loss))
         bar.update(1, loss=float(np.mean(losses[-50:])), base=float(np.mean(base_losses[-5:])))
         if (step + 1) % cfg["ckpt_every"] == 0 and step + 1 < cfg["steps"]:
-            _save(out_dir / "deepsets_partial.pt", enc, hyper, cfg, {"step": step + 1})
+            _save(out_dir / "deepsets_partial.pt", enc, hyper, head, cfg, {"step": step + 1})
     t_meta = time.time() - t1
     bar.close()
     enc.eval(); hyper.eval()
     val = evaluate_val({"encoder": enc, "hyper": hyper, "unet": unet}, cfg, seed=0)
     log(f"deepsets validation losses: {val}")
     stats = {"pretrain_acc": pre_acc, "pretrain_seconds": t_pre, "meta_seconds": t_meta,
-             "final_train_loss_ema50": float(np.mean(losses[-50:])), "validation": val,
+             "final_train_loss_ema50": float(np.mean(losses[-50:])) if losses else None, "validation": val,
              "trained_noise": {"min": 0.0 if cfg["p_no_noise"] > 0 else float(sig_sum.min() / cfg["n_max"]),
                                "max": float(sig_sum.max() / cfg["n_min"])},
              "encoder_params": sum(p.numel() for p in enc.parameters()),
              "hyper_params": sum(p.numel() for p in hyper.parameters())}
-    _save(out_dir / "deepsets.pt", enc, hyper, cfg, {"stats": stats})
+    if init is not None:
+        stats["continued_from"] = str(init)
+    _save(out_dir / "deepsets.pt", enc, hyper, head, cfg, {"stats": stats})
     return stats
 
 
