@@ -54,6 +54,7 @@ DEEPSETS_CONTINUE_CONFIG = dict(DEEPSETS_CONFIG, steps=1600, lr_hyper=5e-3, lr_e
 SMOKE_DEEPSETS_CONFIG = dict(DEEPSETS_CONFIG, pretrain_steps=3, pretrain_batch=32, steps=4, groups=2,
                              loss_images=4, enc_images=8, ckpt_every=2, val_sets=2, val_n=16,
                              val_loss_images=8, val_eps=[1.0, None])
+SMOKE_CONTINUE_CONFIG = dict(SMOKE_DEEPSETS_CONFIG, steps=2, lr_hyper=5e-3, lr_encoder=2e-4)
 
 
 def noise_table(delta: float, clip_norm: float, eps_min: float, eps_max: float, points: int = 32):
@@ -161,8 +162,9 @@ def _load_init(init: Path, enc: Encoder, hyper: HyperNet) -> dict:
     return blob
 
 
-def train_deepsets(out_dir: Path, cfg: dict, seed: int, init: Optional[Path] = None) -> dict:
-    """Meta-train phi and rho against the frozen base in out_dir/base.pt; write out_dir/deepsets.pt.
+def train_deepsets(out_dir: Path, cfg: dict, seed: int, init: Optional[Path] = None,
+                   name: str = "deepsets") -> dict:
+    """Meta-train phi and rho against the frozen base in out_dir/base.pt; write out_dir/<name>.pt.
 
     ``init``: a deepsets.pt to continue from (its phi, rho and class head; phi is not pre-trained again)."""
     gen = seed_all(seed)
@@ -243,7 +245,7 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int, init: Optional[Path] = N
         losses.append(float(loss))
         bar.update(1, loss=float(np.mean(losses[-50:])), base=float(np.mean(base_losses[-5:])))
         if (step + 1) % cfg["ckpt_every"] == 0 and step + 1 < cfg["steps"]:
-            _save(out_dir / "deepsets_partial.pt", enc, hyper, head, cfg, {"step": step + 1})
+            _save(out_dir / f"{name}_partial.pt", enc, hyper, head, cfg, {"step": step + 1})
     t_meta = time.time() - t1
     bar.close()
     enc.eval(); hyper.eval()
@@ -257,13 +259,18 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int, init: Optional[Path] = N
              "hyper_params": sum(p.numel() for p in hyper.parameters())}
     if init is not None:
         stats["continued_from"] = str(init)
-    _save(out_dir / "deepsets.pt", enc, hyper, head, cfg, {"stats": stats})
+    _save(out_dir / f"{name}.pt", enc, hyper, head, cfg, {"stats": stats})
     return stats
 
 
 def stage_deepsets(ctx: RunContext) -> dict:
-    """run_all stage: meta-train into ctx.out/deepsets.pt (needs ctx.out/base.pt)."""
+    """run_all stage: meta-train in two parts (needs ctx.out/base.pt): ctx.out/deepsets_part1.pt at the full rates,
+    then the continuation into ctx.out/deepsets.pt. A finished part 1 is kept and reused."""
     setup_torch()
-    cfg = SMOKE_DEEPSETS_CONFIG if ctx.smoke else DEEPSETS_CONFIG
-    return train_deepsets(ctx.out, cfg, seed=ctx.seed + 2)
-
+    cfg, cont = (SMOKE_DEEPSETS_CONFIG, SMOKE_CONTINUE_CONFIG) if ctx.smoke else (DEEPSETS_CONFIG,
+                                                                                 DEEPSETS_CONTINUE_CONFIG)
+    part1 = ctx.out / "deepsets_part1.pt"
+    if not part1.exists():
+        train_deepsets(ctx.out, cfg, seed=ctx.seed + 2, name="deepsets_part1")
+    stats = train_deepsets(ctx.out, cont, seed=ctx.seed + 3, init=part1)
+    return dict(stats, part1_steps=cfg["steps"])

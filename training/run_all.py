@@ -4,7 +4,7 @@ Stages, in order (each writes into --out and is recorded in <out>/stages.json, s
 last finished stage; ``--redo STAGE`` forgets that stage and every later one):
   base      training/base.py      TinyUNet on the whole train split                -> base.pt
   features  training/features.py  FID feature classifier (train split)             -> features.pt
-  deepsets  training/deepsets.py  DP-DeepSets phi + rho meta-training (public sets) -> deepsets.pt
+  deepsets  training/deepsets.py  DP-DeepSets phi + rho meta-training (public sets) -> deepsets_part1.pt, deepsets.pt
   export    training/export.py    the pack + parity fixtures                        -> models/reference (full)
   examples  training/export.py    the demo private set (test split)                 -> demo-data/private-set (full)
   evaluate  training/evaluate.py  FID/KL/time table over the private sets (eval helper)

@@ -19,6 +19,9 @@ def test_run_all_smoke(tmp_path):
     stages = json.loads((out / "stages.json").read_text())
     for name in ("base", "features", "deepsets", "export", "examples"):
         assert name in stages, f"stage {name} did not run"
+    # Meta-training ran in two parts: part 2 continued from part 1.
+    assert (out / "deepsets_part1.pt").is_file()
+    assert stages["deepsets"]["result"]["continued_from"] == str(out / "deepsets_part1.pt")
     manifest = json.loads((out / "pack" / "manifest.json").read_text())
     assert set(manifest["files"]) == {"encoder.onnx", "hypernet.onnx", "unet.onnx", "features.onnx"}
     assert manifest["formatVersion"] == 1 and manifest["embeddingDim"] == 16
