@@ -95,7 +95,8 @@ def _fixture_images(count: int) -> torch.Tensor:
 
 # 2.0.0: the LoRA layout gained the five ResBlock time_emb_proj targets and rho became a component mixture;
 # LoRAs made with 1.x packs do not fit 2.x UNets.
-PACK_VERSION = "3.0.0"
+# 3.1.0: pack 3.0.0's base, format and layout; phi and rho meta-trained for a second part (DEEPSETS_CONTINUE_CONFIG).
+PACK_VERSION = "3.1.0"
 
 
 def export_pack(run_dir: Path, pack_dir: Path, fixtures_dir: Path | None = None, version: str = PACK_VERSION) -> dict:
