@@ -166,6 +166,15 @@ test('queued as shipped, the reference workflow runs and Noisy Aggregate shows t
   assert.equal(boxes.tinted, false);
 });
 
+test('queued again unchanged, everything comes from ComfyUI\'s cache and Noisy Aggregate\'s box says nothing ran or was charged', { skip, timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
+  // ComfyUI sends `executed` for the output nodes only when the whole prompt is cached (docs/frontend.md).
+  assert.deepEqual(await probe(Outcome, 'queueAndWait', RUN_TIMEOUT_MS), { status: 'success' });
+  const boxes = await probeUntil(Boxes, (b) => (b.summary ?? '').startsWith('↻'), 'boxes', AGGREGATE);
+  const lines = (boxes.summary ?? '').split('\n');
+  assert.equal(lines[0], '↻ taken from ComfyUI\'s cache this time: not run again, nothing charged. Its last status:');
+  assert.match(lines[1] ?? '', /^privacy cost /);
+});
+
 test('with ε too small for the set, the summary puts the warning first and the box is tinted', { skip, timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
   // The bundled sample set's size declared public (replace-one): the noise on the mean is then σ/n exactly, far above
   // the pack's trained range at ε = 0.05, so the warning is certain (under add-remove it depends on the noisy count).
