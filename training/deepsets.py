@@ -80,14 +80,18 @@ def validation_datasets(seed: int, count: int, n: int, concentration: float = 0.
     return out
 
 
-def _pretrain_encoder(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labels, gen, rng) -> float:
-    # Warm start phi as a class predictor on public images: the mixture is what most distinguishes datasets.
-    opt = torch.optim.Adam(list(enc.parameters()) + list(head.parameters()), lr=2e-3)
-    bar = Progress(cfg["pretrain_steps"], "phi-pretrain")
+def _class_training(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labels, rng, with_encoder: bool) -> float:
+    """Cross-entropy steps on public labelled images: phi and the head (``with_encoder``), or the head alone on a
+    frozen phi. Returns the running accuracy."""
+    params = (list(enc.parameters()) if with_encoder else []) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=2e-3 if with_encoder else 1e-2)
+    bar = Progress(cfg["pretrain_steps"], "phi-pretrain" if with_encoder else "class head")
     acc = 0.0
     for _ in range(cfg["pretrain_steps"]):
         idx = np.sort(rng.choice(pool, cfg["pretrain_batch"], replace=False))
-        logits = head(enc(to_tensor(images[idx])))
+        with torch.set_grad_enabled(with_encoder):
+            e = enc(to_tensor(images[idx]))
+        logits = head(e)
         y = torch.from_numpy(labels[idx])
         loss = F.cross_entropy(logits, y)
         opt.zero_grad(set_to_none=True)
@@ -97,6 +101,11 @@ def _pretrain_encoder(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, la
         bar.update(1, loss=float(loss), acc=acc)
     bar.close()
     return acc
+
+
+def _pretrain_encoder(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labels, gen, rng) -> float:
+    # Warm start phi as a class predictor on public images: the mixture is what most distinguishes datasets.
+    return _class_training(enc, head, cfg, pool, images, labels, rng, with_encoder=True)
 
 
 def evaluate_val(mods: dict, cfg: dict, seed: int) -> dict:
@@ -135,20 +144,7 @@ def _save(path: Path, enc, hyper, head, cfg, extra: dict) -> None:
 def _fit_head(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labels, rng) -> float:
     """A linear class head on the frozen encoder (for a checkpoint saved without one): the auxiliary loss then
     starts from a head that agrees with phi instead of pulling phi towards a random one."""
-    opt = torch.optim.Adam(head.parameters(), lr=1e-2)
-    acc = 0.0
-    for _ in range(cfg["pretrain_steps"]):
-        idx = np.sort(rng.choice(pool, cfg["pretrain_batch"], replace=False))
-        with torch.no_grad():
-            e = enc(to_tensor(images[idx]))
-        logits = head(e)
-        y = torch.from_numpy(labels[idx])
-        loss = F.cross_entropy(logits, y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        acc = 0.9 * acc + 0.1 * float((logits.argmax(1) == y).float().mean())
-    return acc
+    return _class_training(enc, head, cfg, pool, images, labels, rng, with_encoder=False)
 
 
 def _load_init(init: Path, enc: Encoder, hyper: HyperNet) -> dict:
