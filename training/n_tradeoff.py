@@ -64,7 +64,7 @@ def tradeoff_table(summaries: Dict[int, Dict[str, Any]]) -> str:
                     "" if k == sets else f" ({k} set{'s' if k != 1 else ''} of {sets})"))
             lines.append(f"| {where} | {label} | " + " | ".join(cells) + " |")
         ratios = {float(q["epsilon"]): q for q in s["ratios"]}
-        cells = [f"{ratios[e]['fid_ratio_of_means']:.2f} ({ratios[e]['ours_better_sets']}/{ratios[e]['sets']})"
+        cells = [f"{ratios[e]['fid_ratio_of_means']:.3f} ({ratios[e]['ours_better_sets']}/{ratios[e]['sets']})"
                  if e in ratios else "-" for e in eps]
         lines.append(f"| {where} | ours / DP-SGD (sets where ours is better) | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

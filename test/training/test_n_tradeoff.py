@@ -37,10 +37,10 @@ def test_table_has_a_cell_per_n_method_and_epsilon_and_dashes_where_nothing_ran(
     assert lines[0] == "| n | method | ε = 1 | ε = 8 | ε = ∞ |"
     assert lines[2] == "| 32 (base model 540.0) | DP-SGD | 510.0 | - | - |"
     assert lines[3] == "| 32 (base model 540.0) | ours | 470.0 (1 set of 3) | - | - |"
-    assert lines[4] == "| 32 (base model 540.0) | ours / DP-SGD (sets where ours is better) | 0.92 (1/1) | - | - |"
+    assert lines[4] == "| 32 (base model 540.0) | ours / DP-SGD (sets where ours is better) | 0.922 (1/1) | - | - |"
     assert lines[5] == "| 128 (base model 500.0) | DP-SGD | 400.0 | 270.0 | - |"
     assert lines[6] == "| 128 (base model 500.0) | ours | 200.0 | 190.0 | 180.0 |"
-    assert lines[7] == "| 128 (base model 500.0) | ours / DP-SGD (sets where ours is better) | 0.50 (3/3) | 0.70 (2/3) | - |"
+    assert lines[7] == "| 128 (base model 500.0) | ours / DP-SGD (sets where ours is better) | 0.500 (3/3) | 0.704 (2/3) | - |"
     assert len(lines) == 8  # the non-private ceiling is not an (n, ε) method
 
 
