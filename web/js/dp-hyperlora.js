@@ -61,6 +61,10 @@ let ranThisPrompt = new Set();
 function idOf(value) {
     return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
+/** A box's text without the not-run or cache label above it (the label is always one line). */
+function lastStatus(text) {
+    return text.startsWith(NOT_RUN_LINE) || text.startsWith(CACHED_LINE) ? text.slice(text.indexOf('\n') + 1) : text;
+}
 /** After a failed or stopped run: dims and labels the boxes of our nodes that did not run in it. */
 function markNotRun(failedId) {
     for (const node of ourNodes) {
@@ -74,8 +78,7 @@ function markNotRun(failedId) {
             continue;
         if (widget.value === '')
             continue; // nothing shown yet: the placeholder already says "after a run"
-        const last = widget.value.startsWith(CACHED_LINE) ? widget.value.slice(widget.value.indexOf('\n') + 1) : widget.value;
-        widget.value = `${NOT_RUN_LINE}\n${last}`;
+        widget.value = `${NOT_RUN_LINE}\n${lastStatus(widget.value)}`;
         widget.element.style.opacity = '0.6';
     }
 }
@@ -91,9 +94,7 @@ function markCached(ids) {
         const widget = summaryWidget(node);
         if (widget === undefined)
             continue;
-        const last = widget.value.startsWith(CACHED_LINE) || widget.value.startsWith(NOT_RUN_LINE)
-            ? widget.value.slice(widget.value.indexOf('\n') + 1)
-            : widget.value;
+        const last = lastStatus(widget.value);
         widget.value = last === '' || last === CACHED_UNSEEN ? CACHED_UNSEEN : `${CACHED_LINE}\n${last}`;
         widget.element.style.opacity = '';
     }

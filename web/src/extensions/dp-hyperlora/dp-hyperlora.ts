@@ -94,6 +94,11 @@ function idOf(value: unknown): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
+/** A box's text without the not-run or cache label above it (the label is always one line). */
+function lastStatus(text: string): string {
+  return text.startsWith(NOT_RUN_LINE) || text.startsWith(CACHED_LINE) ? text.slice(text.indexOf('\n') + 1) : text;
+}
+
 /** After a failed or stopped run: dims and labels the boxes of our nodes that did not run in it. */
 function markNotRun(failedId: string | undefined): void {
   for (const node of ourNodes) {
@@ -105,8 +110,7 @@ function markNotRun(failedId: string | undefined): void {
     const widget = summaryWidget(node);
     if (widget === undefined || id === failedId || ranThisPrompt.has(id) || widget.value.startsWith(NOT_RUN_LINE)) continue;
     if (widget.value === '') continue; // nothing shown yet: the placeholder already says "after a run"
-    const last = widget.value.startsWith(CACHED_LINE) ? widget.value.slice(widget.value.indexOf('\n') + 1) : widget.value;
-    widget.value = `${NOT_RUN_LINE}\n${last}`;
+    widget.value = `${NOT_RUN_LINE}\n${lastStatus(widget.value)}`;
     widget.element.style.opacity = '0.6';
   }
 }
@@ -121,9 +125,7 @@ function markCached(ids: readonly string[]): void {
     if (!node || !ourNodes.has(node)) continue;
     const widget = summaryWidget(node);
     if (widget === undefined) continue;
-    const last = widget.value.startsWith(CACHED_LINE) || widget.value.startsWith(NOT_RUN_LINE)
-      ? widget.value.slice(widget.value.indexOf('\n') + 1)
-      : widget.value;
+    const last = lastStatus(widget.value);
     widget.value = last === '' || last === CACHED_UNSEEN ? CACHED_UNSEEN : `${CACHED_LINE}\n${last}`;
     widget.element.style.opacity = '';
   }
