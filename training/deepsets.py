@@ -103,11 +103,6 @@ def _class_training(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labe
     return acc
 
 
-def _pretrain_encoder(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labels, gen, rng) -> float:
-    # Warm start phi as a class predictor on public images: the mixture is what most distinguishes datasets.
-    return _class_training(enc, head, cfg, pool, images, labels, rng, with_encoder=True)
-
-
 def evaluate_val(mods: dict, cfg: dict, seed: int) -> dict:
     """Mean diffusion loss over the validation sets: base vs ours at each epsilon in cfg['val_eps']."""
     enc, hyper, unet = mods["encoder"], mods["hyper"], mods["unet"]
@@ -141,12 +136,6 @@ def _save(path: Path, enc, hyper, head, cfg, extra: dict) -> None:
                 "encoder_config": enc.config, "hyper_config": hyper.config, "config": cfg, **extra}, path)
 
 
-def _fit_head(enc: Encoder, head: nn.Linear, cfg: dict, pool, images, labels, rng) -> float:
-    """A linear class head on the frozen encoder (for a checkpoint saved without one): the auxiliary loss then
-    starts from a head that agrees with phi instead of pulling phi towards a random one."""
-    return _class_training(enc, head, cfg, pool, images, labels, rng, with_encoder=False)
-
-
 def _load_init(init: Path, enc: Encoder, hyper: HyperNet) -> dict:
     blob = torch.load(Path(init), map_location="cpu")
     for name, mod in (("encoder", enc), ("hyper", hyper)):
@@ -174,7 +163,8 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int, init: Optional[Path] = N
     eps_grid, sig_sum, sig_count = noise_table(cfg["delta"], cfg["clip_norm"], cfg["eps_min"], cfg["eps_max"])
     t0 = time.time()
     if init is None:
-        pre_acc = _pretrain_encoder(enc, head, cfg, pool, images, labels, gen, rng)
+        # Warm start phi as a class predictor on public images: the mixture is what most distinguishes datasets.
+        pre_acc = _class_training(enc, head, cfg, pool, images, labels, rng, with_encoder=True)
         if cfg["components"] == head.out_features:
             hyper.init_mixing(head.weight, head.bias)
     else:
@@ -183,7 +173,9 @@ def train_deepsets(out_dir: Path, cfg: dict, seed: int, init: Optional[Path] = N
             head.load_state_dict(blob["head"])
             pre_acc = float("nan")
         else:
-            pre_acc = _fit_head(enc, head, cfg, pool, images, labels, rng)
+            # A checkpoint saved without its head: fit one on the frozen phi, so that the auxiliary loss starts from
+            # a head that agrees with phi instead of pulling phi towards a random one.
+            pre_acc = _class_training(enc, head, cfg, pool, images, labels, rng, with_encoder=False)
         log(f"deepsets: continuing from {init} (class head {'loaded' if 'head' in blob else 'fitted'})")
     t_pre = time.time() - t0
     opt = torch.optim.Adam([{"params": hyper.parameters(), "lr": cfg["lr_hyper"]},

@@ -8,7 +8,7 @@ better. Cells that were not run are shown as "-", never filled in.
     python3 -m training.n_tradeoff --results bench/results [--out bench/results/n-tradeoff.md]
 
 FID is comparable along a row (one n, one reference per set) and within a column between methods; across n the
-private sets and their references are other draws of the same mixtures, so the base model's row is printed for
+private sets and their references are other draws of the same mixtures, so the base model's FID is printed beside
 each n as the yardstick.
 """
 from __future__ import annotations
